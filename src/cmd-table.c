@@ -1,0 +1,15 @@
+/* cmd-table.c: the command groups, in the order `help` and the man page
+ * show them.  Each group is defined in its cmd-*.c file. */
+#include "cmd.h"
+
+extern const cmd_entry cmd_group_core[];
+
+const cmd_entry *const cmd_groups[] = {
+    cmd_group_core,
+    NULL,
+};
+
+const char *const cmd_group_titles[] = {
+    "Session",
+    NULL,
+};

@@ -1,0 +1,37 @@
+/* session.c: the session's lifetime and its data set. */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void session_init(session *s)
+{
+    memset(s, 0, sizeof *s);
+    settings_init(&s->set);
+    s->out = stdout;
+}
+
+void session_free(session *s)
+{
+    session_set_data(s, NULL);
+}
+
+void session_set_data(session *s, sc_dataset *d)
+{
+    if (s->data) {
+        dataset_free(s->data);
+        free(s->data);
+    }
+    s->data = d;
+}
+
+void session_info(session *s, const char *fmt, ...)
+{
+    if (s->set.verbose < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(s->out, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,30 @@
+/* session.h: everything a sparsesc session holds: settings, the loaded data,
+ * models; the input loop and every command work on one session. */
+#ifndef SC_SESSION_H
+#define SC_SESSION_H
+
+#include <stdio.h>
+
+#include "dataset.h"
+#include "settings.h"
+
+typedef struct session {
+    settings set;
+    FILE *out;          /* where commands print (stdout, or the TUI pane) */
+    sc_dataset *data;   /* NULL until something is loaded */
+    int interactive;    /* the readline prompt is running */
+    int quit;           /* set by `quit`: the loop stops */
+    int exit_status;    /* status `quit` asked for */
+    int depth;          /* nesting of `source` */
+} session;
+
+void session_init(session *s);
+void session_free(session *s);
+
+/* Replace the session's data set (frees the old one). */
+void session_set_data(session *s, sc_dataset *d);
+
+/* Print informational output unless quiet (verbose = 0). */
+void session_info(session *s, const char *fmt, ...) SC_PRINTF(2, 3);
+
+#endif

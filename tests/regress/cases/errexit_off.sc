@@ -1,0 +1,3 @@
+set errexit off
+bogus
+echo still running

@@ -1,0 +1,3 @@
+echo bye
+quit 3
+echo not reached

@@ -1,0 +1,2 @@
+source binary.dat
+echo not reached

@@ -1,0 +1,3 @@
+echo outer
+source inner.sc
+echo not reached

@@ -1,0 +1,1 @@
+source no-such-file.sc

@@ -1,0 +1,2 @@
+echo nest
+source source_nesting.sc

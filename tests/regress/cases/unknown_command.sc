@@ -1,0 +1,3 @@
+echo before
+hlep
+echo after

@@ -1,0 +1,1 @@
+set colour red

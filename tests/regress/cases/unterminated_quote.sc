@@ -1,0 +1,2 @@
+echo "never closed
+echo not reached
