@@ -169,14 +169,14 @@ static int read_logical(input_src *src, char **out, long *first, sc_err *e)
     return 1;
 }
 
-static void report(const input_src *src, long line, const char *msg)
+static void report(session *s, const input_src *src, long line, const char *msg)
 {
-    fflush(stdout);
+    fflush(s->out);
     if (src->interactive)
-        fprintf(stderr, "error: %s\n", msg);
+        fprintf(s->err, "error: %s\n", msg);
     else
-        fprintf(stderr, "%s:%ld: %s\n", src->name, line, msg);
-    fflush(stderr);
+        fprintf(s->err, "%s:%ld: %s\n", src->name, line, msg);
+    fflush(s->err);
 }
 
 int input_run(session *s, input_src *src)
@@ -186,7 +186,7 @@ int input_run(session *s, input_src *src)
         if (sc_interrupted) {
             sc_interrupted = 0;
             if (!src->interactive) {
-                fprintf(stderr, "%s:%ld: interrupted\n", src->name, src->line);
+                fprintf(s->err, "%s:%ld: interrupted\n", src->name, src->line);
                 s->quit = 1;
                 s->exit_status = 130;
                 return INPUT_ERROR;
@@ -200,19 +200,19 @@ int input_run(session *s, input_src *src)
             break;
         int failed = 0;
         if (r < 0) {
-            report(src, first, e.msg);
+            report(s, src, first, e.msg);
             failed = 1;
         } else {
             lex_line lx;
             if (lex_split(line, 0, &lx, &e) < 0) {
-                report(src, first, e.msg);
+                report(s, src, first, e.msg);
                 failed = 1;
             } else {
                 for (int i = 0; i < lx.ncmds && !s->quit; i++) {
                     int rc = cmd_run(s, lx.cmds[i].argc, lx.cmds[i].argv, &e);
                     fflush(s->out);
                     if (rc == -1)
-                        report(src, first, e.msg);
+                        report(s, src, first, e.msg);
                     if (rc != 0) {
                         failed = 1;
                         if (!src->interactive && s->set.errexit)

@@ -10,11 +10,13 @@ void session_init(session *s)
     memset(s, 0, sizeof *s);
     settings_init(&s->set);
     s->out = stdout;
+    s->err = stderr;
 }
 
 void session_free(session *s)
 {
     session_set_data(s, NULL);
+    mon_free(&s->mon);
 }
 
 void session_set_data(session *s, sc_dataset *d)

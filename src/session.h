@@ -6,16 +6,19 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "monitor.h"
 #include "settings.h"
 
 typedef struct session {
     settings set;
     FILE *out;          /* where commands print (stdout, or the TUI pane) */
+    FILE *err;          /* where the input loop reports errors (stderr, or the pane) */
     sc_dataset *data;   /* NULL until something is loaded */
     int interactive;    /* the readline prompt is running */
     int quit;           /* set by `quit`: the loop stops */
     int exit_status;    /* status `quit` asked for */
     int depth;          /* nesting of `source` */
+    monitor mon;        /* progress and history of the last training run */
 } session;
 
 void session_init(session *s);
