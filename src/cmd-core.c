@@ -11,6 +11,7 @@
 #include "input.h"
 #include "session.h"
 #include "settings.h"
+#include "tui.h"
 
 static int cmd_help(session *s, const cmd_args *a, sc_err *e)
 {
@@ -79,6 +80,12 @@ static int cmd_version(session *s, const cmd_args *a, sc_err *e)
     return 0;
 }
 
+static int cmd_tui(session *s, const cmd_args *a, sc_err *e)
+{
+    (void)a;
+    return tui_run(s, e);
+}
+
 static const arg_spec help_args[] = {
     {"CMD", ARG_COMMAND, ARG_OPTIONAL | ARG_REPEAT, NULL, NULL, 0, 0,
      "The command (and subcommand) to describe; unique prefixes work."},
@@ -135,5 +142,14 @@ const cmd_entry cmd_group_core[] = {
     {"version", NULL, NULL, NULL, "show the version and the libraries in use",
      "Prints the sparsesc version and the versions of HDF5, OpenBLAS and Readline it runs with.",
      "version", cmd_version, NULL},
+    {"tui", NULL, NULL, NULL, "open the full-screen interface",
+     "Opens the full-screen interface on this session: a Training screen with live loss plots "
+     "and a progress bar, Features and Feature detail screens, a Data screen, and a ':' prompt "
+     "that runs any command, its output and errors shown in a scrollable pane. 'q' comes back "
+     "here with the session as the interface left it; `quit` at its prompt ends sparsesc. "
+     "It needs a terminal (standard input and output) that can move the cursor, of at least "
+     TUI_MIN_SIZE_TEXT "; otherwise it says why and changes nothing. The keys are listed by "
+     "'?' inside it and in the man page sparsesc-commands(7).",
+     "tui", cmd_tui, NULL},
     {0},
 };

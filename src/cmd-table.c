@@ -3,13 +3,19 @@
 #include "cmd.h"
 
 extern const cmd_entry cmd_group_core[];
+extern const cmd_entry cmd_group_data[];
+extern const cmd_entry cmd_group_hvg[];
 
 const cmd_entry *const cmd_groups[] = {
     cmd_group_core,
+    cmd_group_data,
+    cmd_group_hvg,
     NULL,
 };
 
 const char *const cmd_group_titles[] = {
     "Session",
+    "Data",
+    "Preprocess",
     NULL,
 };

@@ -67,6 +67,7 @@ void dataset_free(sc_dataset *d)
     }
     free(d->obsm);
     strings_free(d->layers, d->nlayers);
+    free(d->name);
     free(d->source);
     free(d->x_source);
     memset(d, 0, sizeof *d);

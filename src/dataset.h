@@ -65,6 +65,7 @@ typedef struct sc_dataset {
     sc_csr norm;     /* `normalize` output for inspection (nrows 0: none) */
     double norm_target; /* its target sum; norm_log1p: log1p applied */
     int norm_log1p;
+    char *name;      /* the `as` name of the first file (its batch name), or NULL */
     char *source;    /* the file(s) it came from */
     char *x_source;  /* the object X was read from, e.g. "pbmc.h5ad:/layers/counts" */
 } sc_dataset;

@@ -10,6 +10,7 @@
 #include "repl.h"
 #include "session.h"
 #include "threads.h"
+#include "tui.h"
 
 static void usage(FILE *out)
 {
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     const char *script = NULL, *commands = NULL;
-    int quiet = 0;
+    int quiet = 0, tui = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-f") == 0 || strcmp(a, "-c") == 0) {
@@ -61,14 +62,17 @@ int main(int argc, char **argv)
             help_print_man(stdout);
             return 0;
         } else if (strcmp(a, "--tui") == 0) {
-            fprintf(stderr, "sparsesc: the full-screen interface is not built yet; "
-                            "use the prompt or -f\n");
-            return 2;
+            tui = 1;
         } else {
             fprintf(stderr, "sparsesc: unknown option '%s'\n", a);
             usage(stderr);
             return 2;
         }
+    }
+
+    if (tui && (script || commands)) {
+        fprintf(stderr, "sparsesc: give --tui or -f/-c, not both\n");
+        return 2;
     }
 
     session s;
@@ -90,6 +94,11 @@ int main(int argc, char **argv)
         if (rc == -1)
             fprintf(stderr, "sparsesc: %s\n", e.msg);
         status = rc == 0 ? INPUT_OK : INPUT_ERROR;
+    } else if (tui) {
+        sc_err e = {{0}};
+        status = tui_run(&s, &e) == 0 ? 0 : 2;
+        if (status)
+            fprintf(stderr, "sparsesc: %s\n", e.msg);
     } else if (isatty(STDIN_FILENO)) {
         if (!quiet)
             printf("sparsesc %s; type 'help' for the commands, Ctrl-D to leave.\n",
