@@ -1,8 +1,15 @@
 # sample-data/demo.sc: the sparsesc demo, run by `./bootstrap.sh demo`.
-# It grows with the project: simulated data first, then the shared real data.
-echo == sparsesc demo ==
+# Part 1 uses data sparsesc simulates with a known answer; part 2 repeats the
+# steps on real PBMCs from ../shared/data when they are there.
+echo "== sparsesc demo =="
 version
 set seed 1
-set threads 2
-show
-help
+
+echo "== 1. simulated PBMC-like data: 5 cell types, 2 batches, ctrl/stim =="
+simulate cells=3000 genes=2000 types=5 batches=2 conditions=2
+info
+qc
+hvg 1000 batch=batch
+
+echo "== 2. real data =="
+source demo-ifnb.sc

@@ -2,6 +2,7 @@
  * version. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <hdf5.h>
 #include <readline/readline.h>
@@ -60,6 +61,17 @@ static int cmd_echo(session *s, const cmd_args *a, sc_err *e)
     return 0;
 }
 
+static int cmd_require(session *s, const cmd_args *a, sc_err *e)
+{
+    (void)e;
+    const char *path = arg_str(a, "FILE");
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 0;
+    fprintf(s->out, "(%s not found: skipping the rest of this script)\n", path);
+    return CMD_STOP_SCRIPT;
+}
+
 static int cmd_quit(session *s, const cmd_args *a, sc_err *e)
 {
     (void)e;
@@ -108,6 +120,11 @@ static const arg_spec echo_args[] = {
     {"TEXT", ARG_TEXT, ARG_OPTIONAL, NULL, NULL, 0, 0, "Words to print, joined by one space."},
     {0},
 };
+static const arg_spec require_args[] = {
+    {"FILE", ARG_FILE, 0, NULL, NULL, 0, 0,
+     "A file or folder the rest of the script needs; @data/NAME names one in the data folder."},
+    {0},
+};
 static const arg_spec quit_args[] = {
     {"STATUS", ARG_INT, ARG_OPTIONAL, NULL, NULL, 0, 255, "Exit status (default 0)."},
     {0},
@@ -135,6 +152,12 @@ const cmd_entry cmd_group_core[] = {
     {"echo", NULL, echo_args, NULL, "print text",
      "Prints its arguments joined by single spaces; useful to label the output of scripts.",
      "echo training the VAE", cmd_echo, NULL},
+    {"require", NULL, require_args, NULL, "end the script quietly when a file is missing",
+     "In a script, ends that script (successfully, with a note) when FILE does not exist, so "
+     "one script can use optional data: the demo's real-data part starts with `require "
+     "@data/ifnb1k.h5ad`. At the prompt it only prints the note. Every FILE argument of every "
+     "command may start with @data/ to name a file in the `data` setting's folder.",
+     "require @data/ifnb1k.h5ad", cmd_require, NULL},
     {"quit", quit_aliases, quit_args, NULL, "leave sparsesc",
      "Ends the session (or the script) with the given exit status. Ctrl-D at the prompt does "
      "the same.",

@@ -416,6 +416,20 @@ static void layers_hint(const sc_dataset *d, char *out, size_t size)
                  d->source && !merged ? d->source : "FILE", pick);
 }
 
+static int cmd_clear(session *s, const cmd_args *a, sc_err *e)
+{
+    (void)a;
+    (void)e;
+    if (!s->data) {
+        session_info(s, "nothing loaded\n");
+        return 0;
+    }
+    session_info(s, "cleared %lld cells x %lld genes\n", (long long)s->data->X.nrows,
+                 (long long)s->data->X.ncols);
+    session_set_data(s, NULL);
+    return 0;
+}
+
 static int cmd_info(session *s, const cmd_args *a, sc_err *e)
 {
     (void)a;
@@ -839,6 +853,10 @@ static const arg_spec head_args[] = {
 };
 
 const cmd_entry cmd_group_data[] = {
+    {"clear", NULL, NULL, NULL, "drop the loaded data",
+     "Drops the loaded data set (and what was computed from it), so that the next `load` "
+     "starts afresh instead of adding a batch.",
+     "clear\nload other.h5ad", cmd_clear, NULL},
     {"load", NULL, load_args, load_opts_spec, "read a data file, or add one as a new batch",
      "Reads an AnnData .h5ad, a Cell Ranger .h5 or a MatrixMarket folder; the format is "
      "recognised from the content. The counts must be non-negative and finite; anything that "

@@ -5,10 +5,12 @@
 extern const cmd_entry cmd_group_core[];
 extern const cmd_entry cmd_group_data[];
 extern const cmd_entry cmd_group_hvg[];
+extern const cmd_entry cmd_group_prep[];
 
 const cmd_entry *const cmd_groups[] = {
     cmd_group_core,
     cmd_group_data,
+    cmd_group_prep,
     cmd_group_hvg,
     NULL,
 };
@@ -16,6 +18,7 @@ const cmd_entry *const cmd_groups[] = {
 const char *const cmd_group_titles[] = {
     "Session",
     "Data",
-    "Preprocess",
+    "Simulation, quality control and filtering",
+    "Normalisation and highly variable genes",
     NULL,
 };

@@ -396,6 +396,38 @@ void cmd_args_free(cmd_args *a)
 {
     free(a->text);
     a->text = NULL;
+    for (int i = 0; i < a->nowned; i++)
+        free(a->owned[i]);
+    a->nowned = 0;
+}
+
+/* "@data/x.h5ad" -> "<data setting>/x.h5ad" for one file value. */
+static int resolve_data_path(const session *s, cmd_args *a, arg_val *v, sc_err *e)
+{
+    if (!v->set || !v->str || strncmp(v->str, "@data/", 6) != 0)
+        return 0;
+    if (a->nowned >= CMD_MAX_ARGS)
+        return err_set(e, "too many file arguments");
+    size_t n = strlen(s->set.data_dir) + strlen(v->str) + 2;
+    char *p = malloc(n);
+    if (!p)
+        return err_set(e, "out of memory");
+    snprintf(p, n, "%s/%s", s->set.data_dir, v->str + 6);
+    a->owned[a->nowned++] = p;
+    v->str = p;
+    return 0;
+}
+
+static int resolve_files(const session *s, cmd_args *a, sc_err *e)
+{
+    const cmd_entry *c = a->cmd;
+    for (int i = 0; i < a->npos; i++)
+        if (c->args[i].kind == ARG_FILE && resolve_data_path(s, a, &a->pos[i], e) < 0)
+            return -1;
+    for (int i = 0; i < a->nopt; i++)
+        if (c->opts[i].kind == ARG_FILE && resolve_data_path(s, a, &a->opt[i], e) < 0)
+            return -1;
+    return 0;
 }
 
 const arg_val *arg_get(const cmd_args *a, const char *name)
@@ -466,6 +498,8 @@ int cmd_run(session *s, int argc, char **argv, sc_err *e)
     }
     cmd_args a;
     int rc = cmd_parse(c, parent, argc - first, argv + first, &a, e);
+    if (rc == 0)
+        rc = resolve_files(s, &a, e);
     if (rc == 0)
         rc = c->fn(s, &a, e);
     cmd_args_free(&a);

@@ -81,6 +81,8 @@ typedef struct cmd_args {
     int nrest;                  /* ARG_REPEAT / ARG_ASSIGN words */
     const char *rest[CMD_MAX_ARGS];
     char *text;                 /* ARG_TEXT joined (owned) */
+    int nowned;                 /* rewritten values (@data/ paths), owned */
+    char *owned[CMD_MAX_ARGS];
 } cmd_args;
 
 typedef int (*cmd_fn)(struct session *s, const cmd_args *a, sc_err *e);
@@ -114,7 +116,13 @@ int cmd_parse(const cmd_entry *c, const char *prefix, int argc, char **argv, cmd
               sc_err *e);
 void cmd_args_free(cmd_args *a);
 
-/* Run one command line given as words: resolves subcommands, parses, runs. */
+/* What a command function returns besides 0 and -1: stop the script being
+ * run, successfully (`require` when its file is absent). */
+#define CMD_STOP_SCRIPT 1
+
+/* Run one command line given as words: resolves subcommands, parses, runs.
+ * File arguments starting with "@data/" are resolved against the `data`
+ * setting, so scripts can name the shared data sets wherever they are. */
 int cmd_run(struct session *s, int argc, char **argv, sc_err *e);
 
 /* Accessors by name; the name must exist in the spec (a programming error

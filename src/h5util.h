@@ -2,12 +2,16 @@
  * readers share: sniffing a file's kind, opening it with checks, reading
  * attributes, strings and numeric arrays with validation, and turning HDF5
  * failures into messages of the form "FILE:/OBJECT/PATH: what went wrong".
+ * h5util.c has files, objects, attributes and strings; h5array.c numeric
+ * arrays and the check of a CSR matrix read from a file.
  *
  * Numeric arrays are read straight into the caller's final array.  For 1-D
  * chunked datasets whose filters are gzip (deflate), optionally after shuffle,
- * the chunks are read raw (H5Dread_chunk) and inflated in parallel with
- * libdeflate (OpenMP); anything else goes through H5Dread in blocks.  Either
- * way values are converted to the requested type with range checks. */
+ * the raw chunks are located once through the library
+ * (H5Dget_chunk_info_by_coord), then read with pread() and inflated with
+ * libdeflate by OpenMP threads, with no HDF5 call inside the parallel part;
+ * anything else goes through H5Dread in blocks.  Either way values are
+ * converted to the requested type with range checks. */
 #ifndef SC_H5UTIL_H
 #define SC_H5UTIL_H
 
@@ -92,6 +96,10 @@ int h5u_read_num(const h5u_file *f, const char *obj, h5u_dest dest, int64_t n, v
 int h5u_read_rows(const h5u_file *f, const char *obj, h5u_dest dest, int64_t row0, int64_t nrows,
                   int64_t ncols, void *out, sc_err *e);
 
+/* Fail with a message naming obj when dataset d uses a filter this build
+ * cannot decode (LZF, blosc: the message says how to re-save the file). */
+int h5u_check_filters(const h5u_file *f, const char *obj, hid_t d, sc_err *e);
+
 /* Read a 1-D string dataset of exactly n elements (fixed or variable
  * length; integer and float datasets are formatted as text).  A missing
  * variable-length string becomes "".  Caller frees with h5u_strs_free. */
@@ -112,7 +120,9 @@ int h5u_join(char *buf, size_t size, const char *dir, const char *name);
 int h5u_reclaim(hid_t t, hid_t space, void *buf);
 
 /* Turn the parallel raw-chunk path on or off (on by default); the tests
- * compare both paths. */
+ * compare both paths.  h5u_fast_chunks: chunks decoded on that path so far
+ * (so tests and benchmarks can tell it was taken). */
 void h5u_set_fast(int on);
+int64_t h5u_fast_chunks(void);
 
 #endif

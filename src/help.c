@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "settings.h"
 #include "textwrap.h"
+#include "tui.h"
 
 #define HELP_WIDTH 78
 
@@ -248,5 +249,6 @@ void help_print_man(FILE *out)
         roff(out, sp->help);
         fputc('\n', out);
     }
+    tui_print_keys_roff(out);
     fputs(".SH SEE ALSO\n.BR sparsesc (1)\n", out);
 }

@@ -182,6 +182,7 @@ static void report(session *s, const input_src *src, long line, const char *msg)
 int input_run(session *s, input_src *src)
 {
     int status = INPUT_OK;
+    int stop = 0; /* `require` ended this script early, successfully */
     for (;;) {
         if (sc_interrupted) {
             sc_interrupted = 0;
@@ -211,6 +212,12 @@ int input_run(session *s, input_src *src)
                 for (int i = 0; i < lx.ncmds && !s->quit; i++) {
                     int rc = cmd_run(s, lx.cmds[i].argc, lx.cmds[i].argv, &e);
                     fflush(s->out);
+                    if (rc == CMD_STOP_SCRIPT && !src->interactive) {
+                        stop = 1;
+                        break;
+                    }
+                    if (rc == CMD_STOP_SCRIPT)
+                        rc = 0;
                     if (rc == -1)
                         report(s, src, first, e.msg);
                     if (rc != 0) {
@@ -228,7 +235,7 @@ int input_run(session *s, input_src *src)
             if (!src->interactive && s->set.errexit)
                 break;
         }
-        if (s->quit)
+        if (s->quit || stop)
             break;
     }
     return status;

@@ -403,8 +403,8 @@ static void lin_ticks(double *lo, double *hi, int target, int maxn, int extend, 
     if (maxn > MAX_TICKS)
         maxn = MAX_TICKS;
     double step = nice_step((*hi - *lo) / (target > 1 ? target - 1 : 1));
-    double k0, k1;
-    for (int finer = 0;;) {
+    double k0 = 0, k1 = 0;
+    for (int finer = 0, tries = 0; tries < 100; tries++) {
         k0 = extend ? floor(*lo / step + 1e-9) : ceil(*lo / step - 1e-9);
         k1 = extend ? ceil(*hi / step - 1e-9) : floor(*hi / step + 1e-9);
         if (k1 - k0 + 1 > maxn && !finer) {
@@ -629,6 +629,8 @@ int tp_line_plot(tp_grid *g, const tp_series *s, int nseries, const tp_line_opts
         ylo -= pad;
         yhi += pad;
     }
+    if (!isfinite(xhi - xlo) || !isfinite(yhi - ylo))
+        return err_set(e, "the values span too wide a range to plot");
 
     ticks yt, xt;
     int target = clampi(ph / 3 + 1, 2, 6);
@@ -741,6 +743,8 @@ int tp_histogram(tp_grid *g, const double *v, int64_t n, const tp_hist_opts *o, 
     }
     if (dropped)
         *dropped = n - nvalid;
+    if (nvalid > 0 && !isfinite(hi - lo))
+        return err_set(e, "the values span too wide a range to plot");
 
     /* bins: decided with the widest possible y labels (counts up to nvalid),
      * so the plot can only get wider once the real counts are known */

@@ -212,12 +212,18 @@ static void draw_tabs(tui *t, int w)
     attron(a);
     mvhline(0, 0, ' ', w);
     attroff(a);
-    int x = tui_put(t, 0, 0, w, R_TITLE, " sparsesc ");
+    /* the program's name only when every tab fits beside it */
+    int tabs = 0;
+    for (int i = 0; i < 4; i++)
+        tabs += 3 + tui_width(tab_names[i]);
+    const char *name = " sparsesc ";
+    int x = tabs + tui_width(name) <= w ? tui_put(t, 0, 0, w, R_TITLE, name) : 0;
     for (int i = 0; i < 4 && x < w; i++) {
         int on = (int)t->screen == i || (t->screen == SCR_HELP && (int)t->back == i);
         char buf[32];
         snprintf(buf, sizeof buf, " %s ", tab_names[i]);
-        x += tui_put(t, 0, x, w - x, R_TITLE, t->g->sep);
+        if (x > 0)
+            x += tui_put(t, 0, x, w - x, R_TITLE, t->g->sep);
         x += tui_put(t, 0, x, w - x, on ? R_TAB_ON : R_TAB, buf);
     }
     const char *right = t->screen == SCR_HELP ? " keys " : " ? keys  q leave ";
@@ -270,8 +276,10 @@ static void draw_status(tui *t, int y, int w)
     }
     t->msg[0] = '\0';
     const char *help = t->screen == SCR_HELP ? "Up/Down/Space/b scroll  q, Esc or ? back"
-                       : t->busy ? "running: p pause  s stop  Ctrl-C stop  ? keys"
-                                 : ": command  Tab/1-4 screens  PgUp/PgDn output  ? keys  q leave";
+                       : t->busy && t->ticks > 0 ? "training: p pause  s stop  Ctrl-C stop  ? keys"
+                       : t->busy               ? "running: Ctrl-C interrupts the command"
+                       : w >= 64 ? ": command  Tab/1-4 screens  PgUp/PgDn output  ? keys  q leave"
+                                 : ": command  1-4 screens  ? keys  q leave";
     tui_put(t, y, 0, w, R_DIM, help);
 }
 

@@ -50,7 +50,7 @@ typedef struct lines {
     int y, x, h, w, first, k;
 } lines;
 
-static void emit(lines *L, tui_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void emit(lines *L, tui_role r, const char *fmt, ...) SC_PRINTF(3, 4);
 static void emit(lines *L, tui_role r, const char *fmt, ...)
 {
     if (L->k >= L->first && L->k - L->first < L->h) {
@@ -90,8 +90,9 @@ static int content(lines *L, const sc_dataset *d)
         emit(L, R_DIM, "          counts from %s", d->x_source);
     int64_t nnz = d->X.indptr ? d->X.indptr[d->X.nrows] : 0;
     double cells = (double)d->X.nrows, genes = (double)d->X.ncols;
-    emit(L, R_NORMAL, "cells     %s    genes  %s    nonzeros  %s (%.2f%%)",
-         num(a, sizeof a, d->X.nrows), num(b, sizeof b, d->X.ncols), num(c, sizeof c, nnz),
+    emit(L, R_NORMAL, "cells     %s", num(a, sizeof a, d->X.nrows));
+    emit(L, R_NORMAL, "genes     %s", num(b, sizeof b, d->X.ncols));
+    emit(L, R_NORMAL, "nonzeros  %s (%.2f%% of the matrix)", num(c, sizeof c, nnz),
          cells * genes > 0 ? 100.0 * (double)nnz / (cells * genes) : 0.0);
     int bi = d->batch_key ? frame_find(&d->obs, d->batch_key) : -1;
     if (bi >= 0 && d->obs.cols[bi].kind == SC_COL_CAT)
@@ -101,10 +102,10 @@ static int content(lines *L, const sc_dataset *d)
     else
         emit(L, R_NORMAL, "batches   1 (no batch column)");
     if (d->norm.indptr && d->norm.nrows)
-        emit(L, R_NORMAL, "normalized  to %g per cell%s", d->norm_target,
+        emit(L, R_NORMAL, "normalized to %g per cell%s", d->norm_target,
              d->norm_log1p ? ", then log1p" : "");
     else
-        emit(L, R_NORMAL, "normalized  no");
+        emit(L, R_NORMAL, "normalized no");
     char buf[1024];
     size_t used = 0;
     buf[0] = '\0';

@@ -33,12 +33,20 @@ void scr_detail_draw(tui *t, int y, int x, int h, int w)
 {
     /* four panels: activation histogram, top cells, top genes, cell types */
     int h1 = h / 2, h2 = h - h / 2, w1 = w / 2, w2 = w - w / 2;
-    tui_box(t, y, x, h1, w1, "activation");
-    tui_box(t, y, x + w1, h1, w2, "top cells");
-    tui_box(t, y + h1, x, h2, w1, "top genes");
-    tui_box(t, y + h1, x + w1, h2, w2, "cell types");
+    const struct {
+        int y, x, h, w;
+        const char *title;
+    } box[4] = {{y, x, h1, w1, "activation"},
+                {y, x + w1, h1, w2, "top cells"},
+                {y + h1, x, h2, w1, "top genes"},
+                {y + h1, x + w1, h2, w2, "cell types"}};
     tui_feature_table tab;
     sc_err e = {{0}};
-    if (tui_data_features(t->s, &tab, &e) == 0 && tab.n == 0)
-        tui_center(t, y + h1 - 1, x, w, R_HEAD, " no SAE trained yet ");
+    int none = tui_data_features(t->s, &tab, &e) == 0 && tab.n == 0;
+    for (int i = 0; i < 4; i++) {
+        tui_box(t, box[i].y, box[i].x, box[i].h, box[i].w, box[i].title);
+        if (none && box[i].h > 2)
+            tui_center(t, box[i].y + box[i].h / 2, box[i].x + 1, box[i].w - 2, R_DIM,
+                       "no SAE trained yet");
+    }
 }

@@ -3,6 +3,7 @@
  * line plots, one per monitor panel, drawn by the text-plot module. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "textplot.h"
@@ -70,22 +71,34 @@ static void draw_plot(tui *t, const monitor *m, int panel, int y, int x, int h, 
 {
     tp_series ser[MON_MAX_SERIES];
     int gidx[MON_MAX_SERIES];
-    int n = 0;
+    int n = 0, longest = 0;
+    for (int i = 0; i < m->nseries; i++)
+        if (m->series[i].panel == panel && m->series[i].n > longest)
+            longest = m->series[i].n;
+    sc_err e = {{0}};
+    double *epoch = sc_calloc(&e, (size_t)longest, sizeof *epoch); /* x: epochs 1, 2, ... */
+    if (!epoch) {
+        tui_put(t, y, x, w, R_ERR, e.msg);
+        return;
+    }
+    for (int k = 0; k < longest; k++)
+        epoch[k] = k + 1;
     for (int i = 0; i < m->nseries; i++)
         if (m->series[i].panel == panel && m->series[i].n > 0) {
-            ser[n] = (tp_series){m->series[i].name, NULL, m->series[i].val, m->series[i].n};
+            ser[n] = (tp_series){m->series[i].name, epoch, m->series[i].val, m->series[i].n};
             gidx[n++] = i;
         }
-    sc_err e = {{0}};
     tp_grid *g = tp_grid_new(w, h, t->utf8 ? TP_UTF8_BRAILLE : TP_ASCII, &e);
     if (!g) {
         tui_put(t, y, x, w, R_ERR, e.msg);
+        free(epoch);
         return;
     }
     tp_line_opts o = {NULL, "epoch", NULL, t->logy};
     if (tp_line_plot(g, ser, n, &o, &e) != 0) {
         tui_put(t, y, x, w, R_ERR, e.msg);
         tp_grid_free(g);
+        free(epoch);
         return;
     }
     for (int r = 0; r < h; r++)
@@ -98,6 +111,7 @@ static void draw_plot(tui *t, const monitor *m, int panel, int y, int x, int h, 
                     gl);
         }
     tp_grid_free(g);
+    free(epoch);
 }
 
 void scr_train_draw(tui *t, int y, int x, int h, int w)

@@ -119,7 +119,7 @@ int tui_width(const char *utf8);
  * Returns the columns used. */
 int tui_put(tui *t, int y, int x, int w, tui_role r, const char *utf8);
 int tui_printf(tui *t, int y, int x, int w, tui_role r, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+    SC_PRINTF(6, 7);
 void tui_hline(tui *t, int y, int x, int w, tui_role r);
 /* A box with a title in its top border. */
 void tui_box(tui *t, int y, int x, int h, int w, const char *title);
@@ -127,7 +127,7 @@ void tui_box(tui *t, int y, int x, int h, int w, const char *title);
 void tui_center(tui *t, int y, int x, int w, tui_role r, const char *utf8);
 attr_t tui_attr(const tui *t, tui_role r);
 void tui_colors_init(tui *t);
-void tui_flash(tui *t, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tui_flash(tui *t, int err, const char *fmt, ...) SC_PRINTF(3, 4);
 /* Draw everything and update the terminal. */
 void tui_draw(tui *t);
 
@@ -152,7 +152,7 @@ void pane_free(tui_pane *p);
 FILE *pane_out(tui_pane *p);
 FILE *pane_err(tui_pane *p);
 /* Add a line in role r (the echoed command, notes). */
-void pane_note(tui_pane *p, tui_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pane_note(tui_pane *p, tui_role r, const char *fmt, ...) SC_PRINTF(3, 4);
 void pane_scroll(tui_pane *p, int pages); /* > 0: back in history */
 void pane_follow(tui_pane *p);           /* back to the newest line */
 void pane_draw(tui_pane *p, int y, int x, int h, int w);

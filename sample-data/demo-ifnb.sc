@@ -1,0 +1,9 @@
+# sample-data/demo-ifnb.sc: the demo's real-data part, on Kang et al. 2018
+# IFN-beta stimulated PBMCs (832 cells; ../shared/data/ifnb1k.h5ad).
+require @data/ifnb1k.h5ad
+echo "Kang 2018 IFN-beta PBMCs (ifnb1k)"
+clear
+load @data/ifnb1k.h5ad
+info
+qc
+hvg 2000
