@@ -6,12 +6,14 @@ extern const cmd_entry cmd_group_core[];
 extern const cmd_entry cmd_group_data[];
 extern const cmd_entry cmd_group_hvg[];
 extern const cmd_entry cmd_group_prep[];
+extern const cmd_entry cmd_group_vae[];
 
 const cmd_entry *const cmd_groups[] = {
     cmd_group_core,
     cmd_group_data,
     cmd_group_prep,
     cmd_group_hvg,
+    cmd_group_vae,
     NULL,
 };
 
@@ -20,5 +22,6 @@ const char *const cmd_group_titles[] = {
     "Data",
     "Simulation, quality control and filtering",
     "Normalisation and highly variable genes",
+    "Variational autoencoder",
     NULL,
 };

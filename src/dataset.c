@@ -157,8 +157,6 @@ int64_t names_make_unique(char **names, int64_t n, sc_err *e)
         return -1;
     for (int64_t i = 0; i < n; i++)
         ord[i] = i;
-    /* insertion into a sorted order by (name, position) via qsort on indices */
-    extern void sc_sort_names_stable(int64_t *ord, int64_t n, char **names);
     sc_sort_names_stable(ord, n, names);
     int64_t changed = 0;
     for (int64_t i = 1; i < n; i++) {

@@ -91,6 +91,9 @@ void frame_names(const sc_frame *f, char *buf, size_t size);
  * a row are rejected.  `what` names the source ("FILE:/X") for the message. */
 int csr_validate(const sc_csr *m, int64_t nnz, int counts, const char *what, sc_err *e);
 
+/* Sort ord[0..n) (indices into names) by name, ties by index. */
+void sc_sort_names_stable(int64_t *ord, int64_t n, char **names);
+
 /* Make names unique the way anndata does (second "X" becomes "X-1", ...).
  * Returns the number of names changed. */
 int64_t names_make_unique(char **names, int64_t n, sc_err *e);

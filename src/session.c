@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vae_bind.h"
+
 void session_init(session *s)
 {
     memset(s, 0, sizeof *s);
@@ -17,6 +19,11 @@ void session_free(session *s)
 {
     session_set_data(s, NULL);
     mon_free(&s->mon);
+    if (s->vae) {
+        vbind_free(s->vae);
+        free(s->vae);
+        s->vae = NULL;
+    }
 }
 
 void session_set_data(session *s, sc_dataset *d)
@@ -26,6 +33,9 @@ void session_set_data(session *s, sc_dataset *d)
         free(s->data);
     }
     s->data = d;
+    /* models stay, but must be re-attached (by name) to whatever comes next */
+    if (s->vae)
+        s->vae->data = NULL;
 }
 
 void session_info(session *s, const char *fmt, ...)

@@ -19,6 +19,7 @@ typedef struct session {
     int exit_status;    /* status `quit` asked for */
     int depth;          /* nesting of `source` */
     monitor mon;        /* progress and history of the last training run */
+    struct vae_bind *vae; /* the VAE and the genes/categories it was built for */
 } session;
 
 void session_init(session *s);

@@ -1,0 +1,380 @@
+/* cmd-vae.c: the VAE commands (vae train/latent/eval/save/load) and
+ * `plot loss`.  The model code is vae*.c; this file binds it to the
+ * session: which genes and categories, progress, Ctrl-C, obsm. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "input.h"
+#include "progress.h"
+#include "session.h"
+#include "vae_bind.h"
+#include "vae_train.h"
+
+static int need_data(session *s, sc_err *e)
+{
+    if (!s->data)
+        return err_set(e, "no data loaded; use `load FILE` or `simulate` first");
+    return 0;
+}
+
+static int need_vae(session *s, sc_err *e)
+{
+    if (!s->vae || !s->vae->m)
+        return err_set(e, "no VAE yet; train one with `vae train` or read one with `vae load FILE`");
+    return 0;
+}
+
+/* Bind the session's VAE to the loaded data (by gene and category names). */
+static int attach(session *s, sc_err *e)
+{
+    if (need_data(s, e) < 0 || need_vae(s, e) < 0)
+        return -1;
+    if (vbind_current(s->vae, s->data))
+        return 0;
+    return vbind_attach(s->vae, s->data, e);
+}
+
+/* Options that define a new model; giving one starts a new model. */
+static const char *const arch_opts[] = {"latent", "hidden", "layers", "likelihood", "batch",
+                                        "covariates", "lr", "batch-size", "kl-warmup",
+                                        "dropout", "seed", NULL};
+
+static int config_from(const session *s, const cmd_args *a, vae_config *c, sc_err *e)
+{
+    vae_config_init(c);
+    c->n_latent = (int)arg_int(a, "latent");
+    c->n_hidden = (int)arg_int(a, "hidden");
+    c->n_layers = (int)arg_int(a, "layers");
+    c->likelihood = (lik_kind)arg_int(a, "likelihood"); /* choices in lik_kind order */
+    c->adam.lr = arg_real(a, "lr");
+    c->batch_size = (int)arg_int(a, "batch-size");
+    c->kl_warmup = (int)arg_int(a, "kl-warmup");
+    c->dropout = arg_real(a, "dropout");
+    c->seed = arg_has(a, "seed") ? (uint64_t)arg_int(a, "seed") : (uint64_t)s->set.seed;
+    c->epochs = arg_has(a, "epochs") ? (int)arg_int(a, "epochs") : 0;
+    return vae_config_check(c, e);
+}
+
+static int train_new(session *s, const cmd_args *a, sc_err *e)
+{
+    vae_config c;
+    if (config_from(s, a, &c, e) < 0)
+        return -1;
+    vae_bind *b = sc_calloc(e, 1, sizeof *b);
+    if (!b)
+        return -1;
+    if (vbind_init(b, s->data, arg_str(a, "batch"), arg_str(a, "covariates"), e) < 0) {
+        free(b);
+        return -1;
+    }
+    int cov_sizes[VAE_MAX_CAT];
+    for (int i = 0; i < b->ncov; i++)
+        cov_sizes[i] = b->cov[i].n;
+    if (vae_create(&b->m, &c, b->ngenes, b->has_batch ? b->batch.n : 0, b->ncov, cov_sizes, e) <
+        0) {
+        vbind_free(b);
+        free(b);
+        return -1;
+    }
+    if (s->vae) {
+        vbind_free(s->vae);
+        free(s->vae);
+    }
+    s->vae = b;
+    mon_reset(&s->mon, "vae");
+    char covs[256] = "";
+    for (int i = 0; i < b->ncov; i++) {
+        size_t u = strlen(covs);
+        snprintf(covs + u, sizeof covs - u, "%s%s", i ? "," : "", b->cov[i].col);
+    }
+    session_info(s,
+                 "VAE: %lld genes%s, latent %d, hidden %d x %d, %s; batch %s%s%s%s; %lld cells\n",
+                 (long long)b->ngenes,
+                 frame_find(&s->data->var, "highly_variable") >= 0 ? " (highly variable)" : "",
+                 c.n_latent, c.n_layers, c.n_hidden, lik_name(c.likelihood),
+                 b->has_batch ? b->batch.col : "none", b->ncov ? ", covariates " : "", covs, "",
+                 (long long)s->data->X.nrows);
+    return 0;
+}
+
+static int cmd_vae_train(session *s, const cmd_args *a, sc_err *e)
+{
+    if (need_data(s, e) < 0)
+        return -1;
+    int fresh = !s->vae || !s->vae->m || arg_int(a, "new");
+    for (const char *const *o = arch_opts; *o; o++)
+        if (arg_has(a, *o)) {
+            if (s->vae && s->vae->m && !fresh)
+                session_info(s, "(%s= given: starting a new model)\n", *o);
+            fresh = 1;
+        }
+    if (fresh) {
+        if (train_new(s, a, e) < 0)
+            return -1;
+    } else if (attach(s, e) < 0) {
+        return -1;
+    }
+    vae_bind *b = s->vae;
+    const int32_t *covp[VAE_MAX_CAT];
+    vae_data vd = vbind_data(b, covp);
+    int epochs = arg_has(a, "epochs") ? (int)arg_int(a, "epochs") : 0;
+    if (!fresh && b->m->run && epochs && epochs <= b->m->run->epoch)
+        return err_set(e, "the model has already trained %d epochs; give epochs= more than that",
+                       b->m->run->epoch);
+    progress p;
+    progress_begin(&p, s);
+    volatile sig_atomic_t *old_stop = s->mon.stop;
+    if (!s->mon.stop)
+        s->mon.stop = &sc_interrupted;
+    sc_interrupted = 0;
+    snprintf(s->mon.model, sizeof s->mon.model, "vae");
+    int rc = vae_fit(b->m, &vd, epochs, &s->mon, e);
+    s->mon.stop = old_stop;
+    progress_end(&p);
+    int stopped = b->m->run && b->m->run->stopped;
+    sc_interrupted = 0;
+    if (rc < 0)
+        return -1;
+    const vae_hist *h = &b->m->hist;
+    if (stopped)
+        fprintf(s->out, "stopped after epoch %d, step %lld; the model keeps its last step; "
+                        "`vae train` continues\n",
+                b->m->run->epoch, (long long)b->m->run->step);
+    else if (h->n > 0)
+        session_info(s, "trained %d epochs: train loss %.4g, validation loss %.4g (%.1f s)\n",
+                     b->m->run ? b->m->run->epoch : h->n, h->train_loss[h->n - 1],
+                     h->val_loss[h->n - 1], s->mon.elapsed_s);
+    return 0;
+}
+
+static int cmd_vae_latent(session *s, const cmd_args *a, sc_err *e)
+{
+    if (attach(s, e) < 0)
+        return -1;
+    vae_bind *b = s->vae;
+    const int32_t *covp[VAE_MAX_CAT];
+    vae_data vd = vbind_data(b, covp);
+    int L = b->m->dims.L;
+    int64_t n = b->X.nrows;
+    float *z = sc_calloc(e, (size_t)n * (size_t)L, sizeof *z);
+    if (!z || vae_latent(b->m, &vd, z, e) < 0) {
+        free(z);
+        return -1;
+    }
+    const char *key = arg_str(a, "key");
+    sc_dataset *d = s->data;
+    int at = -1;
+    for (int i = 0; i < d->nobsm; i++)
+        if (strcmp(d->obsm[i].key, key) == 0)
+            at = i;
+    if (at < 0) {
+        sc_embed *o = realloc(d->obsm, (size_t)(d->nobsm + 1) * sizeof *o);
+        char *k = sc_strdup(e, key);
+        if (!o || !k) {
+            if (o)
+                d->obsm = o;
+            free(k);
+            free(z);
+            return err_set(e, "out of memory");
+        }
+        d->obsm = o;
+        at = d->nobsm++;
+        d->obsm[at].key = k;
+    } else {
+        free(d->obsm[at].data);
+    }
+    d->obsm[at].rows = n;
+    d->obsm[at].cols = L;
+    d->obsm[at].data = z;
+    session_info(s, "obsm['%s']: posterior means, %lld cells x %d\n", key, (long long)n, L);
+    return 0;
+}
+
+static int cmd_vae_eval(session *s, const cmd_args *a, sc_err *e)
+{
+    (void)a;
+    if (attach(s, e) < 0)
+        return -1;
+    vae_bind *b = s->vae;
+    const int32_t *covp[VAE_MAX_CAT];
+    vae_data vd = vbind_data(b, covp);
+    vae_metrics m;
+    if (vae_eval(b->m, &vd, NULL, 0, &m, e) < 0)
+        return -1;
+    fprintf(s->out, "%s cells: %lld\n", b->m->run ? "validation" : "all", (long long)m.n);
+    fprintf(s->out, "reconstruction NLL  %.4f per cell (summed over %lld genes)\n", m.nll,
+            (long long)b->ngenes);
+    fprintf(s->out, "KL                  %.4f per cell\n", m.kl);
+    fprintf(s->out, "ELBO (NLL + KL)     %.4f per cell (lower is better)\n", m.elbo);
+    return 0;
+}
+
+static int cmd_vae_save(session *s, const cmd_args *a, sc_err *e)
+{
+    if (need_vae(s, e) < 0)
+        return -1;
+    const char *path = arg_str(a, "FILE");
+    if (vae_save(s->vae, path, e) < 0)
+        return -1;
+    session_info(s, "saved the VAE to %s\n", path);
+    return 0;
+}
+
+static int cmd_vae_load(session *s, const cmd_args *a, sc_err *e)
+{
+    vae_bind *b = sc_calloc(e, 1, sizeof *b);
+    if (!b || vae_load(b, arg_str(a, "FILE"), e) < 0) {
+        free(b);
+        return -1;
+    }
+    if (s->data && vbind_attach(b, s->data, e) < 0) {
+        err_prefix(e, "%s does not fit the loaded data", arg_str(a, "FILE"));
+        vbind_free(b);
+        free(b);
+        return -1;
+    }
+    if (s->vae) {
+        vbind_free(s->vae);
+        free(s->vae);
+    }
+    s->vae = b;
+    /* the loaded history becomes the monitor's, so `plot loss` shows it */
+    mon_reset(&s->mon, "vae");
+    const vae_hist *h = &b->m->hist;
+    const double *cols[] = {h->train_loss, h->val_loss};
+    const char *names[] = {"train loss", "val loss"};
+    for (int k = 0; k < 2; k++) {
+        int idx = mon_series_get(&s->mon, names[k], 0, e);
+        for (int i = 0; idx >= 0 && i < h->n; i++)
+            mon_push(&s->mon, idx, cols[k][i], e);
+    }
+    s->mon.epoch = h->n;
+    session_info(s, "loaded a VAE: %lld genes, latent %d, %s, %d epochs trained%s\n",
+                 (long long)b->ngenes, b->m->dims.L, lik_name(b->m->cfg.likelihood), h->n,
+                 s->data ? "" : " (load data to use it)");
+    return 0;
+}
+
+static int cmd_plot_loss(session *s, const cmd_args *a, sc_err *e)
+{
+    int drawn = 0;
+    for (int panel = 0; panel < MON_MAX_SERIES; panel++) {
+        int any = 0;
+        for (int i = 0; i < s->mon.nseries; i++)
+            any |= s->mon.series[i].panel == panel && s->mon.series[i].n > 0;
+        if (!any)
+            continue;
+        if (progress_plot(&s->mon, panel, s->out, (int)arg_int(a, "width"),
+                          (int)arg_int(a, "height"), (int)arg_int(a, "log"), 0, e) < 0)
+            return -1;
+        drawn++;
+    }
+    if (!drawn)
+        return err_set(e, "no training history yet; train with `vae train` or `sae train`");
+    return 0;
+}
+
+static const opt_spec train_opts[] = {
+    {"epochs", ARG_INT, NULL, NULL, 1, 1e6,
+     "Epochs to train in total (default: scvi-tools' min(round(20000/cells*400), 400)). With a "
+     "model that was stopped or trained before, training continues up to this many."},
+    {"latent", ARG_INT, "10", NULL, 1, 4096, "Latent dimensions."},
+    {"hidden", ARG_INT, "128", NULL, 1, 65536, "Units of each hidden layer."},
+    {"layers", ARG_INT, "1", NULL, 1, 16, "Hidden layers of the encoder and of the decoder."},
+    {"likelihood", ARG_CHOICE, "zinb", "zinb|nb|poisson", 0, 0,
+     "Count likelihood: zero-inflated negative binomial (scvi-tools' default), negative "
+     "binomial, or Poisson."},
+    {"batch", ARG_OBS, NULL, NULL, 0, 0,
+     "Categorical obs column of the batch (default: the data's batch column, if any); its "
+     "one-hot enters every decoder layer, so the latent is corrected for it."},
+    {"covariates", ARG_LIST, NULL, NULL, 0, 0,
+     "More categorical obs columns injected like the batch (scvi-tools' "
+     "categorical_covariate_keys)."},
+    {"lr", ARG_REAL, "0.001", NULL, 1e-12, 10, "Adam learning rate."},
+    {"batch-size", ARG_INT, "128", NULL, 2, 65536, "Cells per minibatch."},
+    {"kl-warmup", ARG_INT, "400", NULL, 0, 1e6,
+     "Epochs over which the KL weight rises linearly from 0 to 1 (0: full weight at once)."},
+    {"dropout", ARG_REAL, "0.1", NULL, 0, 0.99, "Dropout rate of the encoder's hidden layers."},
+    {"seed", ARG_INT, NULL, NULL, 0, 4294967295.0,
+     "Seed of initialisation, split, shuffling and sampling (default: the seed setting)."},
+    {"new", ARG_BOOL, "off", NULL, 0, 0,
+     "Start a new model even when one exists and no architecture option is given."},
+    {0},
+};
+static const opt_spec latent_opts[] = {
+    {"key", ARG_WORD, "X_vae", NULL, 0, 0, "The obsm key to store the latent under."},
+    {0},
+};
+static const arg_spec file_arg[] = {
+    {"FILE", ARG_FILE, 0, NULL, NULL, 0, 0, "The model file (HDF5)."},
+    {0},
+};
+static const opt_spec plot_opts[] = {
+    {"log", ARG_BOOL, "off", NULL, 0, 0, "Logarithmic y axis."},
+    {"width", ARG_INT, "72", NULL, 20, 400, "Plot width in characters."},
+    {"height", ARG_INT, "14", NULL, 6, 200, "Plot height in characters."},
+    {0},
+};
+
+static const cmd_entry vae_subs[] = {
+    {"train", NULL, NULL, train_opts, "train the scVI-equivalent VAE on the counts",
+     "Trains a variational autoencoder equivalent to scvi-tools' SCVI with its defaults: "
+     "encoder on log1p counts, one hidden layer of 128 with BatchNorm and dropout, a 10-d "
+     "normal latent, a decoder giving softmax gene proportions times the observed library "
+     "size, a zero-inflated negative binomial likelihood with per-gene dispersion, the batch "
+     "one-hot injected into the decoder, KL warm-up over 400 epochs, Adam (lr 1e-3, eps 0.01, "
+     "weight decay 1e-6), minibatches of 128 and a 90/10 train/validation split. It trains on "
+     "the highly variable genes when `hvg` ran, else on all genes.\n\n"
+     "Progress shows live: on a terminal a progress bar and the loss curves redrawn in place, "
+     "otherwise one line per epoch. Ctrl-C stops after the current step and keeps the model; "
+     "`vae train` again continues where it stopped, optimiser state included. A loss that "
+     "turns NaN stops training, names the epoch and step and keeps the last good parameters. "
+     "Giving any architecture option (latent=, hidden=, ...) starts a new model.\n\n"
+     "Deviations from scvi-tools: the library size multiplies the proportions directly (not "
+     "exp of its log); sparsesc's own random numbers; a validation pass after every epoch; "
+     "gene-batch dispersion, continuous covariates and the normal likelihood are not "
+     "implemented.",
+     "vae train\nvae train epochs=50 latent=10\n"
+     "vae train latent=128 batch=study covariates=cell_type,disease",
+     cmd_vae_train, NULL},
+    {"latent", NULL, NULL, latent_opts, "store the posterior mean latent in obsm",
+     "Computes the posterior mean of every cell (evaluation mode: running BatchNorm "
+     "statistics, no dropout) and stores it as an obsm embedding, for `sae train on=obsm:KEY` "
+     "and export.",
+     "vae latent\nvae latent key=X_scvi_like", cmd_vae_latent, NULL},
+    {"eval", NULL, NULL, NULL, "held-out reconstruction NLL, KL and ELBO",
+     "Evaluates the model on the validation cells of its training run (all cells for a "
+     "loaded model): the reconstruction negative log-likelihood summed over genes, the KL "
+     "divergence of the posterior from the prior, and their sum (the negative ELBO), each "
+     "averaged over cells.",
+     "vae eval", cmd_vae_eval, NULL},
+    {"save", NULL, file_arg, NULL, "save the VAE to an HDF5 file",
+     "Writes the model (architecture, parameters, optimiser state, BatchNorm statistics, "
+     "training history) with its gene list and batch and covariate categories, atomically: a "
+     "failed save leaves any existing file untouched.",
+     "vae save pbmc_vae.h5", cmd_vae_save, NULL},
+    {"load", NULL, file_arg, NULL, "read a VAE saved with `vae save`",
+     "Reads a model file. When data is loaded, the model is matched to it by gene names and "
+     "category names, and refused with a message naming what is missing when it does not "
+     "fit; the previous model then stays.",
+     "vae load pbmc_vae.h5", cmd_vae_load, NULL},
+    {0},
+};
+
+static const arg_spec plot_args[] = {
+    {"WHAT", ARG_CHOICE, 0, NULL, "loss", 0, 0, "What to plot: loss (the training history)."},
+    {0},
+};
+
+const cmd_entry cmd_group_vae[] = {
+    {"vae", NULL, NULL, NULL, "the variational autoencoder",
+     "Train, evaluate, save and load the scVI-equivalent VAE.", "vae train", NULL, vae_subs},
+    {"plot", NULL, plot_args, plot_opts, "plot the training history",
+     "Plots the loss history of the last training run (train and validation loss, then "
+     "reconstruction and KL in their own plots), as text.",
+     "plot loss\nplot loss log=on", cmd_plot_loss, NULL},
+    {0},
+};

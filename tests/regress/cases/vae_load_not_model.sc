@@ -1,0 +1,1 @@
+vae load not_a_model.h5
