@@ -44,6 +44,6 @@ check)
     (cd build && make -j"$jobs" check)
     build build-asan --enable-werror --enable-sanitizers
     (cd build-asan && make -j"$jobs" check)
-    (cd build && make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)
+    (cd build && SC_DISTCHECK=1 make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)
     echo "bootstrap: all tests passed" ;;
 esac

@@ -7,3 +7,7 @@ load @data/ifnb1k.h5ad
 info
 qc
 hvg 2000
+vae train epochs=60
+vae eval
+vae latent
+plot loss

@@ -6,10 +6,15 @@ version
 set seed 1
 
 echo "== 1. simulated PBMC-like data: 5 cell types, 2 batches, ctrl/stim =="
-simulate cells=3000 genes=2000 types=5 batches=2 conditions=2
+simulate cells=2000 genes=2000 types=5 batches=2 conditions=2
 info
 qc
 hvg 1000 batch=batch
+# the VAE integrates the two batches; 30 epochs keep the demo short
+vae train epochs=30
+vae eval
+vae latent
+plot loss
 
 echo "== 2. real data =="
 source demo-ifnb.sc

@@ -426,7 +426,7 @@ static int cmd_clear(session *s, const cmd_args *a, sc_err *e)
     }
     session_info(s, "cleared %lld cells x %lld genes\n", (long long)s->data->X.nrows,
                  (long long)s->data->X.ncols);
-    session_set_data(s, NULL);
+    session_clear(s);
     return 0;
 }
 
@@ -854,7 +854,7 @@ static const arg_spec head_args[] = {
 
 const cmd_entry cmd_group_data[] = {
     {"clear", NULL, NULL, NULL, "drop the loaded data",
-     "Drops the loaded data set (and what was computed from it), so that the next `load` "
+     "Drops the loaded data set and every model trained on it, so that the next `load` "
      "starts afresh instead of adding a batch.",
      "clear\nload other.h5ad", cmd_clear, NULL},
     {"load", NULL, load_args, load_opts_spec, "read a data file, or add one as a new batch",

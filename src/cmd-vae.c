@@ -111,6 +111,10 @@ static int cmd_vae_train(session *s, const cmd_args *a, sc_err *e)
                 session_info(s, "(%s= given: starting a new model)\n", *o);
             fresh = 1;
         }
+    if (!fresh && !vbind_current(s->vae, s->data)) {
+        session_info(s, "(the data changed since this VAE was trained: starting a new model)\n");
+        fresh = 1;
+    }
     if (fresh) {
         if (train_new(s, a, e) < 0)
             return -1;

@@ -15,15 +15,20 @@ void session_init(session *s)
     s->err = stderr;
 }
 
-void session_free(session *s)
+void session_clear(session *s)
 {
     session_set_data(s, NULL);
-    mon_free(&s->mon);
+    mon_reset(&s->mon, "");
     if (s->vae) {
         vbind_free(s->vae);
         free(s->vae);
         s->vae = NULL;
     }
+}
+
+void session_free(session *s)
+{
+    session_clear(s);
 }
 
 void session_set_data(session *s, sc_dataset *d)

@@ -28,6 +28,9 @@ void session_free(session *s);
 /* Replace the session's data set (frees the old one). */
 void session_set_data(session *s, sc_dataset *d);
 
+/* Drop the data and every model trained on it. */
+void session_clear(session *s);
+
 /* Print informational output unless quiet (verbose = 0). */
 void session_info(session *s, const char *fmt, ...) SC_PRINTF(2, 3);
 
