@@ -7,6 +7,7 @@ extern const cmd_entry cmd_group_data[];
 extern const cmd_entry cmd_group_hvg[];
 extern const cmd_entry cmd_group_prep[];
 extern const cmd_entry cmd_group_vae[];
+extern const cmd_entry cmd_group_sae[];
 
 const cmd_entry *const cmd_groups[] = {
     cmd_group_core,
@@ -14,6 +15,7 @@ const cmd_entry *const cmd_groups[] = {
     cmd_group_prep,
     cmd_group_hvg,
     cmd_group_vae,
+    cmd_group_sae,
     NULL,
 };
 
@@ -23,5 +25,6 @@ const char *const cmd_group_titles[] = {
     "Simulation, quality control and filtering",
     "Normalisation and highly variable genes",
     "Variational autoencoder",
+    "Sparse autoencoder",
     NULL,
 };

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "input.h"
+#include "integ.h"
 #include "progress.h"
 #include "session.h"
 #include "vae_bind.h"
@@ -281,6 +282,156 @@ static int cmd_plot_loss(session *s, const cmd_args *a, sc_err *e)
     return 0;
 }
 
+/* ---- vae metrics ------------------------------------------------------ */
+
+/* Codes of obs column `name` (missing values -1), with a message naming the
+ * option and the columns there are when it does not exist. */
+static int obs_codes(const sc_dataset *d, const char *opt, const char *name, int32_t **codes,
+                     int *ncodes, sc_err *e)
+{
+    int ci = frame_find(&d->obs, name);
+    if (ci < 0) {
+        char names[512];
+        frame_names(&d->obs, names, sizeof names);
+        return err_set(e, "%s=%s: no such obs column (there are: %s)", opt, name, names);
+    }
+    if (integ_codes(&d->obs.cols[ci], d->obs.n, codes, ncodes, e) < 0) {
+        err_prefix(e, "%s=%s", opt, name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The embedding to score: obsm[key] when key= is given; else the current
+ * VAE's posterior means (computed now, so they match the model); else an
+ * existing obsm X_vae.  *owned is set when *z must be freed. */
+static int metrics_embedding(session *s, const cmd_args *a, const float **z, int *dim,
+                             float **owned, const char **what, sc_err *e)
+{
+    const sc_dataset *d = s->data;
+    *owned = NULL;
+    const char *key = arg_has(a, "key") ? arg_str(a, "key") : NULL;
+    if (!key && s->vae && s->vae->m) {
+        if (attach(s, e) < 0)
+            return -1;
+        const int32_t *covp[VAE_MAX_CAT];
+        vae_data vd = vbind_data(s->vae, covp);
+        int L = s->vae->m->dims.L;
+        float *buf = sc_calloc(e, (size_t)d->X.nrows * (size_t)L, sizeof *buf);
+        if (!buf || vae_latent(s->vae->m, &vd, buf, e) < 0) {
+            free(buf);
+            return -1;
+        }
+        *z = *owned = buf;
+        *dim = L;
+        *what = "the VAE's posterior means";
+        return 0;
+    }
+    const char *want = key ? key : "X_vae";
+    for (int i = 0; i < d->nobsm; i++)
+        if (strcmp(d->obsm[i].key, want) == 0) {
+            if (d->obsm[i].rows != d->X.nrows)
+                return err_set(e, "obsm['%s'] has %lld rows; the data has %lld cells", want,
+                               (long long)d->obsm[i].rows, (long long)d->X.nrows);
+            *z = d->obsm[i].data;
+            *dim = (int)d->obsm[i].cols;
+            *what = d->obsm[i].key;
+            return 0;
+        }
+    if (key)
+        return err_set(e, "key=%s: no such obsm embedding", key);
+    return err_set(e, "no VAE and no obsm['X_vae']; train one with `vae train` or name an "
+                      "embedding with key=");
+}
+
+static int cmd_vae_metrics(session *s, const cmd_args *a, sc_err *e)
+{
+    if (need_data(s, e) < 0)
+        return -1;
+    const sc_dataset *d = s->data;
+    const char *bcol = arg_str(a, "batch");
+    if (!bcol && s->vae && s->vae->m && s->vae->has_batch)
+        bcol = s->vae->batch.col;
+    if (!bcol)
+        bcol = d->batch_key;
+    const char *lcol = arg_str(a, "label");
+    if (!lcol)
+        return err_set(e, "give the cell-type column: label=COL");
+    int k = (int)arg_int(a, "k");
+    const float *z = NULL;
+    float *owned = NULL, *sub = NULL;
+    int dim = 0, nb = 1, nl = 0, rc = -1;
+    const char *what = "";
+    int32_t *bc = NULL, *lc = NULL;
+    if (metrics_embedding(s, a, &z, &dim, &owned, &what, e) < 0)
+        return -1;
+    if ((bcol && obs_codes(d, "batch", bcol, &bc, &nb, e) < 0) ||
+        obs_codes(d, "label", lcol, &lc, &nl, e) < 0)
+        goto out;
+    /* cells without a batch or a cell type are left out */
+    int64_t n = d->X.nrows, m = 0;
+    sub = sc_calloc(e, (size_t)n * (size_t)dim, sizeof *sub);
+    if (!sub)
+        goto out;
+    for (int64_t i = 0; i < n; i++) {
+        if (lc[i] < 0 || (bc && bc[i] < 0))
+            continue;
+        memcpy(sub + m * dim, z + i * dim, (size_t)dim * sizeof *sub);
+        lc[m] = lc[i];
+        if (bc)
+            bc[m] = bc[i];
+        m++;
+    }
+    if (!bc) {
+        bc = sc_calloc(e, m > 0 ? (size_t)m : 1, sizeof *bc); /* one batch */
+        if (!bc)
+            goto out;
+    }
+    integ_scores r;
+    if (integ_score(sub, m, dim, bc, nb, lc, nl, k, &r, e) < 0)
+        goto out;
+    fprintf(s->out, "%lld cells, %d dimensions (%s), %d nearest neighbours", (long long)m, dim,
+            what, k);
+    if (m < n)
+        fprintf(s->out, "; %lld cells without a %s value left out", (long long)(n - m),
+                bcol ? "batch or cell-type" : "cell-type");
+    fprintf(s->out, "\n");
+    if (!bcol || r.nbatch < 2) {
+        fprintf(s->out, "batch mixing: not measured (%s)\n",
+                bcol ? "the cells have one batch" : "no batch column; give batch=COL");
+    } else {
+        fprintf(s->out,
+                "iLISI          %.3f  batch mixing: 1 = neighbours drawn evenly from all %d "
+                "batches of '%s', 0 = from the cell's own batch (median LISI %.2f of %d)\n",
+                r.ilisi, r.nbatch, bcol, r.ilisi_median, r.nbatch);
+        if (r.batch_asw_types > 0)
+            fprintf(s->out,
+                    "batch ASW      %.3f  batch mixing within cell types: 1 = batches overlap, "
+                    "0 = apart (scib's silhouette_batch, %d types)\n",
+                    r.batch_asw, r.batch_asw_types);
+        else
+            fprintf(s->out, "batch ASW      -      no cell type has cells of 2 batches\n");
+    }
+    if (r.nlabel < 2)
+        fprintf(s->out, "cell-type ASW  -      the cells have one type in '%s'\n", lcol);
+    else
+        fprintf(s->out,
+                "cell-type ASW  %.3f  bio conservation: 1 = compact, separate cell types of "
+                "'%s', 0.5 = overlapping\n",
+                r.label_asw, lcol);
+    fprintf(s->out,
+            "kNN purity     %.3f  bio conservation: share of each cell's %d neighbours with its "
+            "own cell type\n",
+            r.purity, k);
+    rc = 0;
+out:
+    free(owned);
+    free(sub);
+    free(bc);
+    free(lc);
+    return rc;
+}
+
 static const opt_spec train_opts[] = {
     {"epochs", ARG_INT, NULL, NULL, 1, 1e6,
      "Epochs to train in total (default: scvi-tools' min(round(20000/cells*400), 400)). With a "
@@ -310,6 +461,17 @@ static const opt_spec train_opts[] = {
 };
 static const opt_spec latent_opts[] = {
     {"key", ARG_WORD, "X_vae", NULL, 0, 0, "The obsm key to store the latent under."},
+    {0},
+};
+static const opt_spec metrics_opts[] = {
+    {"batch", ARG_OBS, NULL, NULL, 0, 0,
+     "Categorical obs column of the batch (default: the VAE's batch, else the data's batch "
+     "column; none: only the cell-type scores)."},
+    {"label", ARG_OBS, NULL, NULL, 0, 0, "Categorical obs column of the cell types (required)."},
+    {"k", ARG_INT, "15", NULL, 3, 1000, "Nearest neighbours of each cell."},
+    {"key", ARG_OBSM, NULL, NULL, 0, 0,
+     "Score this obsm embedding instead of the current VAE's latent (default without a VAE: "
+     "X_vae)."},
     {0},
 };
 static const arg_spec file_arg[] = {
@@ -355,6 +517,23 @@ static const cmd_entry vae_subs[] = {
      "divergence of the posterior from the prior, and their sum (the negative ELBO), each "
      "averaged over cells.",
      "vae eval", cmd_vae_eval, NULL},
+    {"metrics", NULL, NULL, metrics_opts, "batch mixing and cell-type separation of the latent",
+     "Scores the latent (the current VAE's posterior means, or the obsm embedding named by "
+     "key=) the way scib does (Luecken et al. 2022), each from 0 (worst) to 1 (best):\n\n"
+     "iLISI: per cell, the inverse Simpson index of the batches among its k nearest "
+     "neighbours (Euclidean, the cell itself excluded), weighted by a Gaussian kernel of "
+     "perplexity floor(k/3) (Korsunsky et al. 2019); the median over cells m gives (m - 1) / "
+     "(batches - 1).\n\n"
+     "batch ASW: scib's silhouette_batch: per cell type with cells of 2 or more batches, the "
+     "mean over its cells of 1 - |silhouette| with the batches as clusters; then the mean over "
+     "those types.\n\n"
+     "cell-type ASW: (mean silhouette with the cell types as clusters + 1) / 2.\n\n"
+     "kNN purity: the mean share of each cell's k neighbours that have its cell type.\n\n"
+     "Distances and neighbours are exact (all pairs): seconds for 10,000 cells, about a minute "
+     "for 50,000. Cells without a batch or cell type are left out.",
+     "vae metrics label=cell_type\nvae metrics batch=tech label=cell_type k=30\n"
+     "vae metrics label=cell_type key=X_pca",
+     cmd_vae_metrics, NULL},
     {"save", NULL, file_arg, NULL, "save the VAE to an HDF5 file",
      "Writes the model (architecture, parameters, optimiser state, BatchNorm statistics, "
      "training history) with its gene list and batch and covariate categories, atomically: a "

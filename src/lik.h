@@ -15,13 +15,17 @@
  *         x > 0: log(1-rho) + NB
  *   Poisson log p = x log mu - mu - lgamma(x+1)
  *
- * Cost (the hot spot once the GEMMs are fast): most counts are zero, and a
- * zero needs no lgamma (NB: one log).  For a non-zero integer count x <= 16,
- * lgamma(x+theta) - lgamma(theta) = log prod_{k<x} (theta+k) and the digamma
- * difference is sum_k 1/(theta+k): one log and one division instead of two
- * lgamma and two digamma calls.  lgamma(x+1) comes from a table for integer
- * x < 1024; lgamma(theta) and digamma(theta) are computed once per gene per
- * step (lik_prepare).  The work runs over fixed tiles of LIK_BLOCK genes so
+ * Cost (the hot spot once the GEMMs are fast): every gene of a row first
+ * gets the zero-count value in one vectorised pass (NB: one log; ZINB: two
+ * exp and two log; the float build's exp/log are inline, nn_math.h); the
+ * row's non-zero counts are then gathered and done in a second vectorised
+ * pass that overwrites their genes.  No lgamma is needed for them: for an
+ * integer count x, lgamma(x+theta) - lgamma(theta) = log prod_{k<x}
+ * (theta+k) and the digamma difference is sum_k 1/(theta+k) (branch-free
+ * for x <= 4, which is most UMI counts; a scalar loop up to
+ * LIK_SMALLX; lgamma / digamma beyond).  lgamma(x+1) comes from a table for
+ * integer x < 1024; lgamma(theta) and digamma(theta) once per gene per step
+ * (lik_prepare).  The work runs over fixed tiles of LIK_BLOCK genes so
  * per-gene sums have one owner and the result does not depend on threads. */
 #ifndef SC_LIK_H
 #define SC_LIK_H

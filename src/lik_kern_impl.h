@@ -86,40 +86,39 @@ static double NN_SFX(lgamma_x1)(const NN_SFX(lik_ws) *ws, double x)
     return lik_lgamma(x + 1);
 }
 
-/* Runs of zero counts, n genes from offset 0 of every array: the summed
- * log-likelihood is returned; gradients of -g * log-lik are written to dm
- * (and dp) and added to dth.  Written without branches or calls (NN_LOG and
- * NN_EXP are inline in the float build) so the loops vectorise. */
-static NN_REAL NN_SFX(nb_zero_run)(int n, const NN_REAL *restrict t, const NN_REAL *restrict m,
-                                   const NN_REAL *restrict lt, const NN_REAL *restrict tr,
-                                   NN_REAL *restrict dm, NN_REAL *restrict dth, NN_REAL g)
+/* The zero-count case for n genes (every array from offset 0): the
+ * log-likelihood of each goes to ll[], gradients of -g * log-lik to dm (and
+ * dp) and dth (all written).  No branches, no calls (NN_LOG and NN_EXP are
+ * inline in the float build): the loops vectorise.  The caller then
+ * overwrites the genes whose count is not zero. */
+static void NN_SFX(nb_zero)(int n, const NN_REAL *restrict t, const NN_REAL *restrict m,
+                            const NN_REAL *restrict lt, const NN_REAL *restrict tr,
+                            NN_REAL *restrict ll, NN_REAL *restrict dm, NN_REAL *restrict dth,
+                            NN_REAL g)
 {
     const NN_REAL eps = (NN_REAL)LIK_EPS;
-    NN_REAL sum = 0;
-    SC_OMP("omp simd reduction(+:sum)")
+    SC_OMP("omp simd")
     for (int i = 0; i < n; i++) {
         NN_REAL tme = t[i] + m[i] + eps, u = t[i] / tme;
         NN_REAL r = lt[i] - NN_LOG(tme); /* log(t + eps) - log(t + mu + eps) */
-        sum += t[i] * r;
+        ll[i] = t[i] * r;
         dm[i] = g * u;
-        dth[i] -= g * (r + tr[i] - u);
+        dth[i] = -g * (r + tr[i] - u);
     }
-    return sum;
 }
 
 /* ZINB zeros: log(rho + (1 - rho) q), rho = sigmoid(pi), q = exp(t r).
- * Entries where that underflows are skipped, flagged in under[] and
- * counted in *nunder; the caller redoes them with zinb_zero_logit. */
-static NN_REAL NN_SFX(zinb_zero_run)(int n, const NN_REAL *restrict t, const NN_REAL *restrict m,
-                                     const NN_REAL *restrict pi, const NN_REAL *restrict lt,
-                                     const NN_REAL *restrict tr, NN_REAL *restrict dm,
-                                     NN_REAL *restrict dp, NN_REAL *restrict dth, NN_REAL g,
-                                     uint8_t *restrict under, int *nunder)
+ * Where that underflows, under[i] is set (the caller redoes those with
+ * zinb_zero_logit); the count of them is returned. */
+static int NN_SFX(zinb_zero)(int n, const NN_REAL *restrict t, const NN_REAL *restrict m,
+                             const NN_REAL *restrict pi, const NN_REAL *restrict lt,
+                             const NN_REAL *restrict tr, NN_REAL *restrict ll,
+                             NN_REAL *restrict dm, NN_REAL *restrict dp, NN_REAL *restrict dth,
+                             NN_REAL g, uint8_t *restrict under)
 {
     const NN_REAL eps = (NN_REAL)LIK_EPS, tiny = (NN_REAL)1e-30;
-    NN_REAL sum = 0;
     int nu = 0;
-    SC_OMP("omp simd reduction(+:sum, nu)")
+    SC_OMP("omp simd reduction(+:nu)")
     for (int i = 0; i < n; i++) {
         NN_REAL tme = t[i] + m[i] + eps, u = t[i] / tme;
         NN_REAL r = lt[i] - NN_LOG(tme);
@@ -132,30 +131,27 @@ static NN_REAL NN_SFX(zinb_zero_run)(int n, const NN_REAL *restrict t, const NN_
         int ok = sv > tiny;
         NN_REAL s_ = NN_SEL(ok, sv, 1);
         NN_REAL c = omr * q / s_; /* d log s / d (t r) */
-        NN_REAL ls = NN_LOG(s_), dt = g * c * (r + tr[i] - u);
-        sum += NN_SEL(ok, ls, 0);
+        ll[i] = NN_LOG(s_);
         nu += !ok;
         under[i] = (uint8_t)!ok;
         dm[i] = g * c * u;
         dp[i] = -g * rho * omr * (1 - q) / s_; /* d log s / d pi = rho (1-rho) (1-q) / s */
-        dth[i] -= NN_SEL(ok, dt, 0);
+        dth[i] = -g * c * (r + tr[i] - u);
     }
-    *nunder = nu;
-    return sum;
+    return nu;
 }
 
 /* scvi-tools' logit form of the same zero case, for the entries whose
  * terms underflow: softplus(a) - softplus(-pi), a = -pi + t r. */
-static NN_REAL NN_SFX(zinb_zero_logit)(int n, const NN_REAL *t, const NN_REAL *m,
-                                       const NN_REAL *pi, const NN_REAL *lt, const NN_REAL *tr,
-                                       NN_REAL *dm, NN_REAL *dp, NN_REAL *dth, NN_REAL g,
-                                       const uint8_t *under)
+static void NN_SFX(zinb_zero_logit)(int n, const NN_REAL *t, const NN_REAL *m, const NN_REAL *pi,
+                                    const NN_REAL *lt, const NN_REAL *tr, NN_REAL *ll,
+                                    NN_REAL *dm, NN_REAL *dp, NN_REAL *dth, NN_REAL g,
+                                    const uint8_t *under)
 {
     const NN_REAL eps = (NN_REAL)LIK_EPS;
-    NN_REAL sum = 0;
     for (int i = 0; i < n; i++) {
         if (!under[i])
-            continue; /* done by zinb_zero_run */
+            continue;
         NN_REAL tme = t[i] + m[i] + eps, u = t[i] / tme;
         NN_REAL r = lt[i] - NN_F(log)(tme), p = pi[i];
         NN_REAL e = NN_F(exp)(-NN_F(fabs)(p)), omr = p >= 0 ? e / (1 + e) : 1 / (1 + e);
@@ -163,88 +159,142 @@ static NN_REAL NN_SFX(zinb_zero_logit)(int n, const NN_REAL *t, const NN_REAL *m
         NN_REAL sp_a = (a > 0 ? a : 0) + NN_F(log1p)(NN_F(exp)(-NN_F(fabs)(a)));
         NN_REAL sp_p = (-p > 0 ? -p : 0) + NN_F(log1p)(e);
         NN_REAL sig_a = 1 / (1 + NN_F(exp)(-a));
-        sum += sp_a - sp_p;
+        ll[i] = sp_a - sp_p;
         dm[i] = g * sig_a * u;
         dp[i] = -g * (omr - sig_a);
-        dth[i] -= g * sig_a * (r + tr[i] - u);
+        dth[i] = -g * sig_a * (r + tr[i] - u);
     }
-    return sum;
 }
 
-/* Rows of one tile of genes [j0, j1): zeros in runs between the non-zeros,
- * non-zeros one by one.  Each row's log-likelihood is added to part[b];
- * gradients of -gs * log-lik go to dmu, dpi (written; when not wanted, to
- * scratch) and dth (tile-local, index j - j0, added). */
+/* The non-zero counts of one tile row, gathered: x, theta, mu, pi and the
+ * per-gene constants of n genes; writes each count's log-likelihood without
+ * the lgamma terms (l), lgamma(x + t) - lgamma(t) (lgd), the gradients of
+ * -g * log-lik by mu (dm), pi (dp) and theta without the digamma term (dt),
+ * and that term (dgd).  Integer counts up to 4 (most UMI counts) get the
+ * product form branch-free; others set big[k] for the caller's exact pass. */
+static void NN_SFX(nz_counts)(lik_kind kind, int n, const NN_REAL *restrict x,
+                              const NN_REAL *restrict t, const NN_REAL *restrict m,
+                              const NN_REAL *restrict p, const NN_REAL *restrict lt,
+                              const NN_REAL *restrict tr, NN_REAL *restrict l,
+                              NN_REAL *restrict lgd, NN_REAL *restrict dgd, NN_REAL *restrict dm,
+                              NN_REAL *restrict dp, NN_REAL *restrict dt, uint8_t *restrict big,
+                              NN_REAL g)
+{
+    const NN_REAL eps = (NN_REAL)LIK_EPS;
+    if (kind == LIK_POISSON) {
+        SC_OMP("omp simd")
+        for (int k = 0; k < n; k++) {
+            l[k] = x[k] * NN_LOG(m[k]) - m[k];
+            dm[k] = -g * (x[k] / m[k] - 1);
+        }
+        return;
+    }
+    SC_OMP("omp simd")
+    for (int k = 0; k < n; k++) {
+        NN_REAL tk = t[k], xk = x[k], mk = m[k];
+        NN_REAL tme = tk + mk + eps, ltm = NN_LOG(tme), r = lt[k] - ltm;
+        NN_REAL me = mk + eps;
+        l[k] = tk * r + xk * (NN_LOG(me) - ltm);
+        dm[k] = -g * (-tk / tme + xk / me - xk / tme);
+        dt[k] = -g * (r + tr[k] - tk / tme - xk / tme);
+        /* prod_{c < x} (t + c) and sum_c 1 / (t + c) for x in 1..4 */
+        int c1 = xk > (NN_REAL)1.5, c2 = xk > (NN_REAL)2.5, c3 = xk > (NN_REAL)3.5;
+        NN_REAL f1 = NN_SEL(c1, tk + 1, 1), f2 = NN_SEL(c2, tk + 2, 1), f3 = NN_SEL(c3, tk + 3, 1);
+        NN_REAL i1 = 1 / f1, i2 = 1 / f2, i3 = 1 / f3;
+        lgd[k] = NN_LOG(tk * f1 * f2 * f3);
+        dgd[k] = 1 / tk + NN_SEL(c1, i1, 0) + NN_SEL(c2, i2, 0) + NN_SEL(c3, i3, 0);
+        /* & not &&: a short-circuit is a branch, which stops the vectoriser */
+        int below = xk < (NN_REAL)4.5;
+        NN_REAL xs = NN_SEL(below, xk, 0); /* in int range before the conversion */
+        int small = below & (xs == (NN_REAL)(int32_t)xs) & (tk < (NN_REAL)1e8);
+        big[k] = (uint8_t)!small;
+    }
+    if (kind == LIK_ZINB) {
+        SC_OMP("omp simd")
+        for (int k = 0; k < n; k++) {
+            NN_REAL pk = p[k], e = NN_EXP(-NN_F(fabs)(pk)), inv = 1 / (1 + e), ei = e * inv;
+            NN_REAL sp = NN_SEL(pk > 0, pk, 0) + NN_LOG(1 + e); /* log(1 - rho) = -softplus(pi) */
+            l[k] -= sp;
+            dp[k] = g * NN_SEL(pk >= 0, inv, ei); /* g rho */
+        }
+    }
+}
+
+/* Rows of one tile of genes [j0, j1): the zero case for every gene in one
+ * vectorised pass, then the non-zero counts (gathered, vectorised) overwrite
+ * their genes.  Each row's log-likelihood is added to part[b]; gradients of
+ * -gs * log-lik are written to dmu, dpi (to scratch when not wanted) and
+ * added to dth (tile-local, index j - j0). */
 static void NN_SFX(lik_tile)(lik_kind kind, const NN_SFX(lik_ws) *ws, double *part, NN_REAL *dmu,
                              NN_REAL *dpi, NN_REAL *dth, const NN_SFX(nn_csr) *x,
                              const NN_REAL *mu, const NN_REAL *theta, const NN_REAL *pi,
                              double gs, int j0, int j1)
 {
-    const int G = ws->G;
-    const NN_REAL eps = (NN_REAL)LIK_EPS, g = (NN_REAL)gs;
-    NN_REAL sink_m[LIK_BLOCK], sink_p[LIK_BLOCK];
-    uint8_t under[LIK_BLOCK];
+    enum { NB = LIK_BLOCK };
+    const int G = ws->G, n = j1 - j0;
+    const NN_REAL g = (NN_REAL)gs;
+    NN_REAL sink_m[NB], sink_p[NB], ll[NB], dt[NB];
+    uint8_t under[NB], big[NB];
+    int32_t zi[NB];
+    NN_REAL zx[NB], zt[NB], zm[NB], zp[NB], zlt[NB], ztr[NB];
+    NN_REAL zl[NB], zlgd[NB], zdgd[NB], zdm[NB], zdp[NB], zdt[NB];
     const NN_REAL *tt = theta ? theta + j0 : NULL, *lt = ws->ltheta + j0, *tr = ws->tratio + j0;
     for (int b = 0; b < x->B; b++) {
         const size_t off = (size_t)b * G + j0;
         const NN_REAL *m = mu + off, *p = pi ? pi + off : NULL;
         NN_REAL *dm = dmu ? dmu + off : sink_m, *dp = dmu && dpi ? dpi + off : sink_p;
+        if (kind == LIK_POISSON) {
+            for (int i = 0; i < n; i++) {
+                ll[i] = -m[i];
+                dm[i] = g;
+            }
+        } else if (kind == LIK_NB) {
+            NN_SFX(nb_zero)(n, tt, m, lt, tr, ll, dm, dt, g);
+        } else if (NN_SFX(zinb_zero)(n, tt, m, p, lt, tr, ll, dm, dp, dt, g, under)) {
+            NN_SFX(zinb_zero_logit)(n, tt, m, p, lt, tr, ll, dm, dp, dt, g, under);
+        }
+
+        /* gather the row's non-zero counts in this tile */
         const int32_t *ridx = x->idx + x->ptr[b];
         const NN_REAL *rval = x->val + x->ptr[b];
-        int64_t nnz = x->ptr[b + 1] - x->ptr[b];
-        int64_t k = NN_SFX(lower_bound)(ridx, nnz, j0);
-        double acc = 0;
-        int i = 0, n = j1 - j0; /* tile-local gene index */
-        for (;;) {
-            int iz = k < nnz && ridx[k] < j1 ? ridx[k] - j0 : n; /* next non-zero */
-            int len = iz - i;
-            if (len > 0) {
-                if (kind == LIK_POISSON) {
-                    NN_REAL sum = 0;
-                    for (int u = i; u < iz; u++) {
-                        sum += m[u];
-                        dm[u] = g;
-                    }
-                    acc -= sum;
-                } else if (kind == LIK_NB) {
-                    acc += NN_SFX(nb_zero_run)(len, tt + i, m + i, lt + i, tr + i, dm + i, dth + i, g);
-                } else {
-                    int nunder = 0;
-                    acc += NN_SFX(zinb_zero_run)(len, tt + i, m + i, p + i, lt + i, tr + i, dm + i,
-                                                 dp + i, dth + i, g, under + i, &nunder);
-                    if (nunder)
-                        acc += NN_SFX(zinb_zero_logit)(len, tt + i, m + i, p + i, lt + i, tr + i,
-                                                       dm + i, dp + i, dth + i, g, under + i);
-                }
-            }
-            if (iz >= n)
-                break;
-            /* the non-zero count at tile index iz */
-            const double xv = (double)rval[k];
-            const NN_REAL x_ = rval[k], mv = m[iz];
-            if (kind == LIK_POISSON) {
-                acc += xv * (double)NN_LOG(mv) - (double)mv - NN_SFX(lgamma_x1)(ws, xv);
-                dm[iz] = -g * (x_ / mv - 1);
-            } else {
-                NN_REAL t = tt[iz], tme = t + mv + eps;
-                NN_REAL ltm = NN_LOG(tme), r = lt[iz] - ltm;
-                double lgd, dgd;
-                NN_SFX(gamma_diff)(ws, j0 + iz, xv, (double)t, &lgd, &dgd);
-                acc += (double)(t * r) + xv * (double)(NN_LOG(mv + eps) - ltm) + lgd -
-                       NN_SFX(lgamma_x1)(ws, xv);
-                dm[iz] = -g * (-t / tme + x_ / (mv + eps) - x_ / tme);
-                dth[iz] -= g * (r + tr[iz] - t / tme - x_ / tme + (NN_REAL)dgd);
-                if (kind == LIK_ZINB) {
-                    NN_REAL pv = p[iz], e = NN_EXP(-NN_F(fabs)(pv));
-                    /* log(1 - rho) = -softplus(pi) */
-                    acc -= (double)((pv > 0 ? pv : 0) + NN_LOG(1 + e));
-                    dp[iz] = g * (pv >= 0 ? 1 / (1 + e) : e / (1 + e)); /* g rho */
-                }
-            }
-            i = iz + 1;
-            k++;
+        const int64_t nnz = x->ptr[b + 1] - x->ptr[b];
+        int nz = 0;
+        for (int64_t k = NN_SFX(lower_bound)(ridx, nnz, j0); k < nnz && ridx[k] < j1; k++, nz++) {
+            int i = ridx[k] - j0;
+            zi[nz] = i;
+            zx[nz] = rval[k];
+            zm[nz] = m[i];
+            zlt[nz] = lt[i];
+            ztr[nz] = tr[i];
+            zt[nz] = tt ? tt[i] : 0;
+            zp[nz] = p ? p[i] : 0;
         }
+        NN_SFX(nz_counts)(kind, nz, zx, zt, zm, zp, zlt, ztr, zl, zlgd, zdgd, zdm, zdp, zdt, big, g);
+        double acc = 0;
+        for (int k = 0; k < nz; k++) {
+            int i = zi[k];
+            double xv = (double)zx[k], lk = (double)zl[k] - NN_SFX(lgamma_x1)(ws, xv);
+            if (kind != LIK_POISSON) {
+                double lgd = (double)zlgd[k], dgd = (double)zdgd[k];
+                if (big[k])
+                    NN_SFX(gamma_diff)(ws, j0 + i, xv, (double)zt[k], &lgd, &dgd);
+                lk += lgd;
+                dt[i] = zdt[k] - g * (NN_REAL)dgd;
+            }
+            if (kind == LIK_ZINB)
+                dp[i] = zdp[k];
+            dm[i] = zdm[k];
+            acc += lk;
+            ll[i] = 0; /* counted here */
+        }
+        for (int i = 0; i < n; i++)
+            acc += ll[i];
         part[b] += acc;
+        if (kind != LIK_POISSON) {
+            SC_OMP("omp simd")
+            for (int i = 0; i < n; i++)
+                dth[i] += dt[i];
+        }
     }
 }
 

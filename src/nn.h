@@ -46,6 +46,9 @@ typedef struct nn_cov {
 /* Columns processed per task in the parallel weight-gradient loops.  Fixed,
  * so results do not depend on the thread count. */
 #define NN_COLCHUNK 32
+/* ... and in the sparse layer's weight gradient (wider: each pass reads all
+ * the batch's non-zeros) */
+#define NN_SPCHUNK 64
 
 /* GEMM tiles (see gemm in nn_kern_impl.h): products under NN_GEMM_MIN_FLOPS
  * are one call. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sae_bind.h"
 #include "vae_bind.h"
 
 void session_init(session *s)
@@ -23,6 +24,11 @@ void session_clear(session *s)
         vbind_free(s->vae);
         free(s->vae);
         s->vae = NULL;
+    }
+    if (s->sae) {
+        sae_bind_free(s->sae);
+        free(s->sae);
+        s->sae = NULL;
     }
 }
 

@@ -20,6 +20,7 @@ typedef struct session {
     int depth;          /* nesting of `source` */
     monitor mon;        /* progress and history of the last training run */
     struct vae_bind *vae; /* the VAE and the genes/categories it was built for */
+    struct sae_bind *sae; /* the SAE and every cell's activations */
 } session;
 
 void session_init(session *s);

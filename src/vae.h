@@ -35,8 +35,10 @@
 #define VAE_BN_EPS 1e-3
 #define VAE_VAR_EPS 1e-4     /* Encoder var_eps */
 /* Auto first layer: sgemm on the densified batch above this share of
- * non-zero counts, sparse rows times weights below (measured, see vae.c). */
-#define VAE_DENSE_DENSITY 0.15
+ * non-zero counts, sparse rows times weights below.  Measured for 128 cells
+ * x 2000 genes x 128 hidden on one core (forward + backward): sparse 0.5 ms
+ * at 2 %, 1.8 ms at 10 %, 4.3 ms at 20 %; dense 2.5 ms throughout. */
+#define VAE_DENSE_DENSITY 0.12
 
 typedef enum vae_first { VAE_FIRST_AUTO, VAE_FIRST_SPARSE, VAE_FIRST_DENSE } vae_first;
 

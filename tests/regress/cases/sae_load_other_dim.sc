@@ -1,0 +1,9 @@
+set verbose 0
+simulate cells=200 genes=100 seed=1
+vae train epochs=1 latent=4
+vae latent
+sae train on=obsm:X_vae arch=topk k=2 epochs=1
+sae save sae.h5
+vae train epochs=1 latent=6
+vae latent
+sae load sae.h5

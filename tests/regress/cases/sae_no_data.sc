@@ -1,0 +1,1 @@
+sae train on=vae
