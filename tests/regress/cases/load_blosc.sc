@@ -1,0 +1,2 @@
+load blosc.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load cat_code.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load dir.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+set verbose 1
+load dup_genes.h5ad

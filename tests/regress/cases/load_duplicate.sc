@@ -1,0 +1,2 @@
+load duplicate.h5ad
+echo not reached

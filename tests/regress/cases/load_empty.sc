@@ -1,0 +1,2 @@
+load empty.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load index_range.h5ad
+echo not reached

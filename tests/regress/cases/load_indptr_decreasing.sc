@@ -1,0 +1,2 @@
+load indptr_decreasing.h5ad
+echo not reached

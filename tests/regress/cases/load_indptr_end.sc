@@ -1,0 +1,2 @@
+load indptr_end.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load inf.h5ad
+echo not reached

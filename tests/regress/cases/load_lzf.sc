@@ -1,0 +1,2 @@
+load lzf.h5ad
+echo not reached

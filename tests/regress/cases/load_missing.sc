@@ -1,0 +1,1 @@
+load not-there.h5ad

@@ -1,0 +1,2 @@
+load nan.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load negative.h5ad
+echo not reached

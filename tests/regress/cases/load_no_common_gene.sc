@@ -1,0 +1,4 @@
+set verbose 0
+simulate cells=50 genes=40 seed=1
+load valid_csr.h5ad
+info

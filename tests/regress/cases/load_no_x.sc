@@ -1,0 +1,2 @@
+load no_x.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load shape_obs.h5ad
+echo not reached

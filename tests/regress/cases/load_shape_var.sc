@@ -1,0 +1,2 @@
+load shape_var.h5ad
+echo not reached

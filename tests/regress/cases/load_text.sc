@@ -1,0 +1,2 @@
+load text.h5ad
+echo not reached

@@ -1,0 +1,2 @@
+load truncated.h5ad
+echo not reached

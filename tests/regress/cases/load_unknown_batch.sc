@@ -1,0 +1,1 @@
+load valid_csr.h5ad batch=nope

@@ -1,0 +1,1 @@
+load valid_layers.h5ad layer=nope

@@ -1,0 +1,1 @@
+load unsorted.h5ad
