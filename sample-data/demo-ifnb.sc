@@ -11,3 +11,6 @@ vae train epochs=60
 vae eval
 vae latent
 plot loss
+sae train arch=topk k=4 epochs=30
+sae eval
+export demo_ifnb1k.h5ad

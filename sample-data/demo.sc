@@ -15,6 +15,10 @@ vae train epochs=30
 vae eval
 vae latent
 plot loss
+# a TopK sparse autoencoder on the 10-d latent: 160 features, 4 active per cell
+sae train arch=topk k=4 epochs=30
+sae eval
+export demo_simulated.h5ad
 
 echo "== 2. real data =="
 source demo-ifnb.sc

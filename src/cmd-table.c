@@ -8,6 +8,7 @@ extern const cmd_entry cmd_group_hvg[];
 extern const cmd_entry cmd_group_prep[];
 extern const cmd_entry cmd_group_vae[];
 extern const cmd_entry cmd_group_sae[];
+extern const cmd_entry cmd_group_export[];
 
 const cmd_entry *const cmd_groups[] = {
     cmd_group_core,
@@ -16,6 +17,7 @@ const cmd_entry *const cmd_groups[] = {
     cmd_group_hvg,
     cmd_group_vae,
     cmd_group_sae,
+    cmd_group_export,
     NULL,
 };
 
@@ -26,5 +28,6 @@ const char *const cmd_group_titles[] = {
     "Normalisation and highly variable genes",
     "Variational autoencoder",
     "Sparse autoencoder",
+    "Export",
     NULL,
 };

@@ -1,0 +1,1 @@
+export out.h5ad
