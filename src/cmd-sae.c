@@ -142,11 +142,7 @@ static int cmd_sae_train(session *s, const cmd_args *a, sc_err *e)
         free(b);
         return -1;
     }
-    if (s->sae) {
-        sae_bind_free(s->sae);
-        free(s->sae);
-    }
-    s->sae = b;
+    session_set_sae(s, b);
     const sae_fit_info *fi = &b->m->fit;
     session_info(s,
             "%s after %d epochs: L0 %.2f, FVU %.4f, MSE %.4g, dead %.1f%%, dense %.1f%% "
@@ -253,11 +249,7 @@ static int cmd_sae_load(session *s, const cmd_args *a, sc_err *e)
             return -1;
         }
     }
-    if (s->sae) {
-        sae_bind_free(s->sae);
-        free(s->sae);
-    }
-    s->sae = b;
+    session_set_sae(s, b);
     session_info(s, "loaded an SAE: %s, %d -> %d features, input %s\n",
                  sae_arch_name(b->m->cfg.arch), b->m->d, b->m->m, b->source);
     return 0;

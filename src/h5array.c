@@ -742,3 +742,16 @@ int h5u_csr_check(sc_csr *m, int64_t nnz, const char *what, int64_t *nsorted, sc
     return 0;
 }
 
+
+int h5u_read_exact(const h5u_file *f, const char *obj, h5u_dest dest, int64_t n, void *out,
+                   sc_err *e)
+{
+    h5u_info in;
+    if (h5u_info_get(f, obj, &in, e) < 0)
+        return -1;
+    int64_t have = in.dims[0] * (in.rank > 1 ? in.dims[1] : 1);
+    if (have != n)
+        return err_set(e, "%s:%s: %lld values, expected %lld for this model", f->path, obj,
+                       (long long)have, (long long)n);
+    return n ? h5u_read_num(f, obj, dest, n, out, e) : 0;
+}

@@ -100,6 +100,11 @@ int h5u_read_rows(const h5u_file *f, const char *obj, h5u_dest dest, int64_t row
  * cannot decode (LZF, blosc: the message says how to re-save the file). */
 int h5u_check_filters(const h5u_file *f, const char *obj, hid_t d, sc_err *e);
 
+/* Read dataset `obj` when it holds exactly n elements (any rank), else fail
+ * saying how many it has and how many were expected (model files). */
+int h5u_read_exact(const h5u_file *f, const char *obj, h5u_dest dest, int64_t n, void *out,
+                   sc_err *e);
+
 /* Read a 1-D string dataset of exactly n elements (fixed or variable
  * length; integer and float datasets are formatted as text).  A missing
  * variable-length string becomes "".  Caller frees with h5u_strs_free. */

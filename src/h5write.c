@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
+
 static int fail(sc_err *e, const char *what, const char *name)
 {
     H5Eclear2(H5E_DEFAULT);
@@ -154,4 +156,25 @@ int h5w_attr_f64(hid_t obj, const char *name, double v, sc_err *e)
 int h5w_attr_i64s(hid_t obj, const char *name, const int64_t *v, hsize_t n, sc_err *e)
 {
     return write_attr(obj, name, H5T_NATIVE_INT64, H5Screate_simple(1, &n, NULL), v, e);
+}
+
+int h5w_save_atomic(const char *path, int (*fill)(hid_t f, const void *ctx, sc_err *e),
+                    const void *ctx, sc_err *e)
+{
+    atomic_file a;
+    if (atomic_begin(&a, path, e) < 0)
+        return -1;
+    hid_t f = h5w_create(a.tmp, e);
+    if (f < 0) {
+        atomic_abort(&a);
+        return err_prefix(e, "%s", path);
+    }
+    int rc = fill(f, ctx, e);
+    if (H5Fclose(f) < 0 && rc == 0)
+        rc = err_set(e, "closing the file failed");
+    if (rc < 0) {
+        atomic_abort(&a);
+        return err_prefix(e, "%s", path);
+    }
+    return atomic_commit(&a, e);
 }

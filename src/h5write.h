@@ -23,6 +23,12 @@ int h5w_i8(hid_t loc, const char *name, const int8_t *v, hsize_t n, sc_err *e);
 /* Variable-length UTF-8 strings (NULL written as ""). */
 int h5w_strings(hid_t loc, const char *name, char *const *s, hsize_t n, sc_err *e);
 
+/* Create PATH atomically (atomic.h): `fill` writes the content into a new
+ * HDF5 file; on any failure the temporary file is removed, an existing PATH
+ * stays as it was, and the message is prefixed with PATH. */
+int h5w_save_atomic(const char *path, int (*fill)(hid_t f, const void *ctx, sc_err *e),
+                    const void *ctx, sc_err *e);
+
 int h5w_attr_str(hid_t obj, const char *name, const char *v, sc_err *e);
 int h5w_attr_strings(hid_t obj, const char *name, const char *const *v, hsize_t n, sc_err *e);
 int h5w_attr_i64(hid_t obj, const char *name, int64_t v, sc_err *e);

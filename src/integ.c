@@ -293,59 +293,51 @@ double integ_knn_purity(const integ_knn *g, const int32_t *labels)
 
 /* ---- silhouettes ------------------------------------------------------ */
 
-typedef struct sil_ctx {
-    const int32_t *labels;
-    int ncodes;
-    double *sums; /* n x ncodes: summed distance from cell i to each cluster */
-} sil_ctx;
-
-static void sil_row(void *vctx, int64_t i, const double *d2, int64_t j0, int64_t nj)
+/* Silhouette of cell i from its summed distances s[c] to each cluster c
+ * (itself excluded) and the cluster sizes (scikit-learn's rules). */
+static double sil_cell(const double *s, const int64_t *size, int ncodes, int own)
 {
-    sil_ctx *c = vctx;
-    double *s = c->sums + (size_t)i * c->ncodes;
-    const int32_t *lab = c->labels + j0;
-    for (int64_t t = 0; t < nj; t++)
-        if (j0 + t != i) /* d2(i, i) may keep a rounding residue: 0 exactly */
-            s[lab[t]] += sqrt(d2[t]);
+    if (size[own] < 2)
+        return 0; /* alone in its cluster */
+    double a = s[own] / (double)(size[own] - 1);
+    double b = INFINITY;
+    for (int c = 0; c < ncodes; c++)
+        if (c != own && size[c] > 0 && s[c] / (double)size[c] < b)
+            b = s[c] / (double)size[c];
+    double m = a > b ? a : b;
+    return m > 0 && isfinite(b) ? (b - a) / m : 0;
 }
 
-static int sil_from_pts(const pts *p, const int32_t *labels, int ncodes, double *out, sc_err *e)
+/* One pass over all pairs feeds everything integ_score needs: the kNN
+ * lists, each cell's summed distance to every cell type (cell-type
+ * silhouette) and, among the cells of its own type, to every batch (batch
+ * silhouette within types).  Also used with batch = NULL for the plain
+ * silhouette. */
+typedef struct all_ctx {
+    knn_ctx *knn;             /* NULL: no kNN */
+    const int32_t *label, *batch;
+    int nl, nb;
+    double *lsum;             /* n x nl */
+    double *bsum;             /* n x nb, or NULL */
+} all_ctx;
+
+static void all_row(void *vctx, int64_t i, const double *d2, int64_t j0, int64_t nj)
 {
-    int64_t n = p->n;
-    int64_t *size = sc_calloc(e, (size_t)ncodes, sizeof *size);
-    if (!size)
-        return -1;
-    int present = 0;
-    for (int64_t i = 0; i < n; i++)
-        present += size[labels[i]]++ == 0;
-    if (present < 2) {
-        free(size);
-        return err_set(e, "a silhouette needs at least 2 clusters; the cells have %d", present);
+    all_ctx *c = vctx;
+    if (c->knn)
+        knn_row(c->knn, i, d2, j0, nj);
+    double *ls = c->lsum + (size_t)i * c->nl;
+    double *bs = c->bsum ? c->bsum + (size_t)i * c->nb : NULL;
+    const int32_t *lab = c->label + j0;
+    const int32_t own = c->label[i];
+    for (int64_t t = 0; t < nj; t++) {
+        if (j0 + t == i)
+            continue; /* d2(i, i) may keep a rounding residue: leave it out */
+        double dist = sqrt(d2[t]);
+        ls[lab[t]] += dist;
+        if (bs && lab[t] == own)
+            bs[c->batch[j0 + t]] += dist;
     }
-    sil_ctx c = {labels, ncodes, sc_calloc(e, (size_t)n * (size_t)ncodes, sizeof(double))};
-    if (!c.sums || pairs_run(p, sil_row, &c, e) < 0) {
-        free(c.sums);
-        free(size);
-        return -1;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        const double *s = c.sums + (size_t)i * ncodes;
-        int own = labels[i];
-        if (size[own] < 2) {
-            out[i] = 0; /* alone in its cluster (scikit-learn) */
-            continue;
-        }
-        double a = s[own] / (double)(size[own] - 1);
-        double b = INFINITY;
-        for (int l = 0; l < ncodes; l++)
-            if (l != own && size[l] > 0 && s[l] / (double)size[l] < b)
-                b = s[l] / (double)size[l];
-        double m = a > b ? a : b;
-        out[i] = m > 0 ? (b - a) / m : 0;
-    }
-    free(c.sums);
-    free(size);
-    return 0;
 }
 
 static int check_codes(const int32_t *codes, int64_t n, int ncodes, const char *what, sc_err *e)
@@ -359,6 +351,16 @@ static int check_codes(const int32_t *codes, int64_t n, int ncodes, const char *
     return 0;
 }
 
+/* Cells per code; returns how many codes occur. */
+static int code_sizes(const int32_t *codes, int64_t n, int ncodes, int64_t *size)
+{
+    memset(size, 0, (size_t)ncodes * sizeof *size);
+    int present = 0;
+    for (int64_t i = 0; i < n; i++)
+        present += size[codes[i]]++ == 0;
+    return present;
+}
+
 int integ_silhouette(const float *X, int64_t n, int d, const int32_t *labels, int ncodes,
                      double *out, sc_err *e)
 {
@@ -366,73 +368,69 @@ int integ_silhouette(const float *X, int64_t n, int d, const int32_t *labels, in
         return err_set(e, "a silhouette needs at least 2 cells and 1 column");
     if (check_codes(labels, n, ncodes, "labels", e) < 0)
         return -1;
-    pts p;
-    if (pts_make(&p, X, n, d, e) < 0)
+    int64_t *size = sc_calloc(e, (size_t)ncodes, sizeof *size);
+    if (!size)
         return -1;
-    int rc = sil_from_pts(&p, labels, ncodes, out, e);
+    int present = code_sizes(labels, n, ncodes, size);
+    if (present < 2) {
+        free(size);
+        return err_set(e, "a silhouette needs at least 2 clusters; the cells have %d", present);
+    }
+    pts p;
+    all_ctx c = {NULL, labels, NULL, ncodes, 0, NULL, NULL};
+    if (pts_make(&p, X, n, d, e) < 0) {
+        free(size);
+        return -1;
+    }
+    c.lsum = sc_calloc(e, (size_t)n * (size_t)ncodes, sizeof *c.lsum);
+    int rc = c.lsum ? pairs_run(&p, all_row, &c, e) : -1;
+    for (int64_t i = 0; rc == 0 && i < n; i++)
+        out[i] = sil_cell(c.lsum + (size_t)i * ncodes, size, ncodes, labels[i]);
     pts_free(&p);
+    free(c.lsum);
+    free(size);
     return rc;
 }
 
-/* scib's silhouette_batch: per label, the batch silhouette of its cells. */
-static int batch_asw(const float *X, int64_t n, int d, const int32_t *batch, int nbatch,
-                     const int32_t *label, int nlabel, double *asw, int *ntypes, sc_err *e)
+/* scib's silhouette_batch from the within-type batch sums: per type with 2
+ * or more batches (and fewer batches than cells), the mean of 1 - |s|. */
+static int batch_asw(const all_ctx *c, int64_t n, double *asw, int *ntypes, sc_err *e)
 {
-    *asw = NAN;
-    *ntypes = 0;
-    float *sub = sc_calloc(e, (size_t)n * (size_t)d, sizeof *sub);
-    int32_t *sb = sub ? sc_calloc(e, (size_t)n, sizeof *sb) : NULL;
-    double *sil = sb ? sc_calloc(e, (size_t)n, sizeof *sil) : NULL;
-    int64_t *seen = sil ? sc_calloc(e, (size_t)nbatch, sizeof *seen) : NULL;
-    int rc = seen ? 0 : -1;
+    int nl = c->nl, nb = c->nb;
+    int64_t *size = sc_calloc(e, (size_t)nl * (size_t)nb, sizeof *size); /* type x batch */
+    int64_t *tsize = sc_calloc(e, (size_t)nl, sizeof *tsize);
+    double *tsum = sc_calloc(e, (size_t)nl, sizeof *tsum);
+    if (!size || !tsize || !tsum) {
+        free(size);
+        free(tsize);
+        free(tsum);
+        return -1;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        size[(size_t)c->label[i] * nb + c->batch[i]]++;
+        tsize[c->label[i]]++;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int l = c->label[i];
+        double s = sil_cell(c->bsum + (size_t)i * nb, size + (size_t)l * nb, nb, c->batch[i]);
+        tsum[l] += 1 - fabs(s);
+    }
     double tot = 0;
-    for (int l = 0; rc == 0 && l < nlabel; l++) {
-        int64_t m = 0;
-        int nb = 0;
-        memset(seen, 0, (size_t)nbatch * sizeof *seen);
-        for (int64_t i = 0; i < n; i++)
-            if (label[i] == l) {
-                memcpy(sub + m * d, X + i * d, (size_t)d * sizeof *sub);
-                sb[m++] = batch[i];
-                nb += seen[batch[i]]++ == 0;
-            }
-        if (nb < 2 || nb == m)
+    *ntypes = 0;
+    for (int l = 0; l < nl; l++) {
+        int present = 0;
+        for (int b = 0; b < nb; b++)
+            present += size[(size_t)l * nb + b] > 0;
+        if (present < 2 || present == tsize[l])
             continue; /* scib skips: nothing to mix, or every cell its own batch */
-        pts p;
-        if ((rc = pts_make(&p, sub, m, d, e)) < 0)
-            break;
-        rc = sil_from_pts(&p, sb, nbatch, sil, e);
-        pts_free(&p);
-        if (rc < 0)
-            break;
-        double s = 0;
-        for (int64_t i = 0; i < m; i++)
-            s += 1 - fabs(sil[i]);
-        tot += s / (double)m;
+        tot += tsum[l] / (double)tsize[l];
         (*ntypes)++;
     }
-    if (rc == 0 && *ntypes > 0)
-        *asw = tot / *ntypes;
-    free(sub);
-    free(sb);
-    free(sil);
-    free(seen);
-    return rc;
-}
-
-static int count_present(const int32_t *codes, int64_t n, int ncodes, sc_err *e)
-{
-    unsigned char *seen = sc_calloc(e, (size_t)ncodes, 1);
-    if (!seen)
-        return -1;
-    int k = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!seen[codes[i]]) {
-            seen[codes[i]] = 1;
-            k++;
-        }
-    free(seen);
-    return k;
+    *asw = *ntypes > 0 ? tot / *ntypes : NAN;
+    free(size);
+    free(tsize);
+    free(tsum);
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -455,32 +453,70 @@ int integ_score(const float *X, int64_t n, int d, const int32_t *batch, int nbat
     if (out->perplexity < 1)
         return err_set(e, "k=%d is too small: iLISI's perplexity floor(k/3) must be at least 1 "
                        "(k >= 3)", k);
-    if ((out->nbatch = count_present(batch, n, nbatch, e)) < 0 ||
-        (out->nlabel = count_present(label, n, nlabel, e)) < 0)
+    if (d < 1)
+        return err_set(e, "the embedding has no columns");
+    if (k >= n)
+        return err_set(e, "k=%d neighbours needs more than %d cells; there are %lld", k, k,
+                       (long long)n);
+    if (n > INT32_MAX)
+        return err_set(e, "too many cells for the kNN graph (%lld)", (long long)n);
+    int64_t *bsz = sc_calloc(e, (size_t)nbatch, sizeof *bsz);
+    int64_t *lsz = bsz ? sc_calloc(e, (size_t)nlabel, sizeof *lsz) : NULL;
+    if (!lsz) {
+        free(bsz);
         return -1;
-    integ_knn g;
-    if (integ_knn_build(X, n, d, k, &g, e) < 0)
+    }
+    out->nbatch = code_sizes(batch, n, nbatch, bsz);
+    out->nlabel = code_sizes(label, n, nlabel, lsz);
+    free(bsz);
+
+    pts p;
+    if (pts_make(&p, X, n, d, e) < 0) {
+        free(lsz);
         return -1;
-    double *v = sc_calloc(e, (size_t)n, sizeof *v);
+    }
+    knn_ctx kc = {k, NULL, NULL};
+    all_ctx c = {&kc, label, out->nbatch > 1 ? batch : NULL, nlabel, nbatch, NULL, NULL};
+    size_t m = (size_t)n * (size_t)k;
+    kc.d2 = sc_calloc(e, m, sizeof *kc.d2);
+    kc.idx = kc.d2 ? sc_calloc(e, m, sizeof *kc.idx) : NULL;
+    c.lsum = kc.idx ? sc_calloc(e, (size_t)n * (size_t)nlabel, sizeof *c.lsum) : NULL;
+    if (c.lsum && c.batch)
+        c.bsum = sc_calloc(e, (size_t)n * (size_t)nbatch, sizeof *c.bsum);
+    double *v = c.lsum && (c.bsum || !c.batch) ? sc_calloc(e, (size_t)n, sizeof *v) : NULL;
     int rc = v ? 0 : -1;
-    if (rc == 0 && out->nbatch > 1 && (rc = integ_lisi(&g, batch, nbatch, out->perplexity, v, e)) == 0) {
-        qsort(v, (size_t)n, sizeof *v, cmp_double);
-        out->ilisi_median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        out->ilisi = (out->ilisi_median - 1) / (out->nbatch - 1);
+    for (size_t t = 0; rc == 0 && t < m; t++) {
+        kc.d2[t] = INFINITY;
+        kc.idx[t] = -1;
     }
     if (rc == 0)
+        rc = pairs_run(&p, all_row, &c, e);
+    pts_free(&p);
+    if (rc == 0) {
+        for (size_t t = 0; t < m; t++)
+            kc.d2[t] = sqrt(kc.d2[t]);
+        integ_knn g = {n, k, kc.idx, kc.d2};
         out->purity = integ_knn_purity(&g, label);
-    integ_knn_free(&g);
-    if (rc == 0 && out->nlabel > 1 && (rc = integ_silhouette(X, n, d, label, nlabel, v, e)) == 0) {
+        if (c.batch && (rc = integ_lisi(&g, batch, nbatch, out->perplexity, v, e)) == 0) {
+            qsort(v, (size_t)n, sizeof *v, cmp_double);
+            out->ilisi_median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+            out->ilisi = (out->ilisi_median - 1) / (out->nbatch - 1);
+        }
+    }
+    if (rc == 0 && out->nlabel > 1) {
         double s = 0;
         for (int64_t i = 0; i < n; i++)
-            s += v[i];
+            s += sil_cell(c.lsum + (size_t)i * nlabel, lsz, nlabel, label[i]);
         out->label_asw = (s / (double)n + 1) / 2;
     }
+    if (rc == 0 && c.batch)
+        rc = batch_asw(&c, n, &out->batch_asw, &out->batch_asw_types, e);
+    free(kc.d2);
+    free(kc.idx);
+    free(c.lsum);
+    free(c.bsum);
     free(v);
-    if (rc == 0 && out->nbatch > 1)
-        rc = batch_asw(X, n, d, batch, nbatch, label, nlabel, &out->batch_asw,
-                       &out->batch_asw_types, e);
+    free(lsz);
     return rc;
 }
 

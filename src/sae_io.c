@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic.h"
 #include "h5util.h"
 #include "h5write.h"
 #include "sae_bind.h"
@@ -55,36 +54,14 @@ static int write_sae(const sae_bind *b, hid_t f, sc_err *e)
     return rc ? -1 : 0;
 }
 
-int sae_save(const sae_bind *b, const char *path, sc_err *e)
+static int fill(hid_t f, const void *ctx, sc_err *e)
 {
-    atomic_file a;
-    if (atomic_begin(&a, path, e) < 0)
-        return -1;
-    hid_t f = h5w_create(a.tmp, e);
-    if (f < 0) {
-        atomic_abort(&a);
-        return err_prefix(e, "%s", path);
-    }
-    int rc = write_sae(b, f, e);
-    if (H5Fclose(f) < 0 && rc == 0)
-        rc = err_set(e, "closing the file failed");
-    if (rc < 0) {
-        atomic_abort(&a);
-        return err_prefix(e, "%s", path);
-    }
-    return atomic_commit(&a, e);
+    return write_sae(ctx, f, e);
 }
 
-static int read_exact(h5u_file *f, const char *obj, h5u_dest dest, int64_t n, void *out, sc_err *e)
+int sae_save(const sae_bind *b, const char *path, sc_err *e)
 {
-    h5u_info in;
-    if (h5u_info_get(f, obj, &in, e) < 0)
-        return -1;
-    int64_t have = in.dims[0] * (in.rank > 1 ? in.dims[1] : 1);
-    if (have != n)
-        return err_set(e, "%s:%s: %lld values, expected %lld", f->path, obj, (long long)have,
-                       (long long)n);
-    return n ? h5u_read_num(f, obj, dest, n, out, e) : 0;
+    return h5w_save_atomic(path, fill, b, e);
 }
 
 int sae_load(sae_bind *out, const char *path, sc_err *e)
@@ -103,8 +80,8 @@ int sae_load(sae_bind *out, const char *path, sc_err *e)
         snprintf(b.source, sizeof b.source, "%s", src);
     int64_t ci[NINT];
     double cr[NREAL];
-    if (read_exact(&f, "/sae/config_int", H5U_I64, NINT, ci, e) < 0 ||
-        read_exact(&f, "/sae/config_real", H5U_F64, NREAL, cr, e) < 0)
+    if (h5u_read_exact(&f, "/sae/config_int", H5U_I64, NINT, ci, e) < 0 ||
+        h5u_read_exact(&f, "/sae/config_real", H5U_F64, NREAL, cr, e) < 0)
         goto done;
     if (ci[0] < 0 || ci[0] >= SAE_NARCH || ci[1] < 1 || ci[1] > 1 << 20 || ci[2] < 1 ||
         ci[2] > 1 << 24 || ci[13] < 0 || ci[13] > SAE_MAX_PREFIX) {
@@ -135,7 +112,7 @@ int sae_load(sae_bind *out, const char *path, sc_err *e)
     c.dense_frac = cr[7];
     c.val_frac = cr[8];
     int64_t pre[SAE_MAX_PREFIX];
-    if (read_exact(&f, "/sae/prefix", H5U_I64, c.nprefix, pre, e) < 0)
+    if (h5u_read_exact(&f, "/sae/prefix", H5U_I64, c.nprefix, pre, e) < 0)
         goto done;
     for (int i = 0; i < c.nprefix; i++)
         c.prefix[i] = (int)pre[i];
@@ -143,7 +120,7 @@ int sae_load(sae_bind *out, const char *path, sc_err *e)
         err_prefix(e, "%s", path);
         goto done;
     }
-    if (read_exact(&f, "/sae/params", H5U_F32, (int64_t)b.m->nparams, b.m->mem, e) < 0)
+    if (h5u_read_exact(&f, "/sae/params", H5U_F32, (int64_t)b.m->nparams, b.m->mem, e) < 0)
         goto done;
     for (size_t i = 0; i < b.m->nparams; i++)
         if (!isfinite(b.m->mem[i])) {

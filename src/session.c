@@ -20,16 +20,26 @@ void session_clear(session *s)
 {
     session_set_data(s, NULL);
     mon_reset(&s->mon, "");
+    session_set_vae(s, NULL);
+    session_set_sae(s, NULL);
+}
+
+void session_set_vae(session *s, struct vae_bind *b)
+{
     if (s->vae) {
         vbind_free(s->vae);
         free(s->vae);
-        s->vae = NULL;
     }
+    s->vae = b;
+}
+
+void session_set_sae(session *s, struct sae_bind *b)
+{
     if (s->sae) {
         sae_bind_free(s->sae);
         free(s->sae);
-        s->sae = NULL;
     }
+    s->sae = b;
 }
 
 void session_free(session *s)

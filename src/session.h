@@ -29,6 +29,10 @@ void session_free(session *s);
 /* Replace the session's data set (frees the old one). */
 void session_set_data(session *s, sc_dataset *d);
 
+/* Replace the session's VAE / SAE (frees the old one; NULL drops it). */
+void session_set_vae(session *s, struct vae_bind *b);
+void session_set_sae(session *s, struct sae_bind *b);
+
 /* Drop the data and every model trained on it. */
 void session_clear(session *s);
 

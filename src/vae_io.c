@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic.h"
 #include "h5util.h"
 #include "h5write.h"
 #include "vae_bind.h"
@@ -82,37 +81,14 @@ static int write_model(const vae_bind *b, hid_t f, sc_err *e)
     return rc ? -1 : 0;
 }
 
-int vae_save(const vae_bind *b, const char *path, sc_err *e)
+static int fill(hid_t f, const void *ctx, sc_err *e)
 {
-    atomic_file a;
-    if (atomic_begin(&a, path, e) < 0)
-        return -1;
-    hid_t f = h5w_create(a.tmp, e);
-    if (f < 0) {
-        atomic_abort(&a);
-        return err_prefix(e, "%s", path);
-    }
-    int rc = write_model(b, f, e);
-    if (H5Fclose(f) < 0 && rc == 0)
-        rc = err_set(e, "closing the file failed");
-    if (rc < 0) {
-        atomic_abort(&a);
-        return err_prefix(e, "%s", path);
-    }
-    return atomic_commit(&a, e);
+    return write_model(ctx, f, e);
 }
 
-/* A 1-D dataset of exactly n elements. */
-static int read_exact(h5u_file *f, const char *obj, h5u_dest dest, int64_t n, void *out, sc_err *e)
+int vae_save(const vae_bind *b, const char *path, sc_err *e)
 {
-    h5u_info in;
-    if (h5u_info_get(f, obj, &in, e) < 0)
-        return -1;
-    int64_t have = in.dims[0] * (in.rank > 1 ? in.dims[1] : 1);
-    if (have != n)
-        return err_set(e, "%s:%s: %lld values, expected %lld for this model", f->path, obj,
-                       (long long)have, (long long)n);
-    return h5u_read_num(f, obj, dest, n, out, e);
+    return h5w_save_atomic(path, fill, b, e);
 }
 
 static int load_cat(h5u_file *f, const char *obj, vae_cat *c, sc_err *e)
@@ -144,8 +120,8 @@ int vae_load(vae_bind *out, const char *path, sc_err *e)
     }
     int64_t ci[NINT];
     double cr[NREAL];
-    if (read_exact(&f, "/vae/config_int", H5U_I64, NINT, ci, e) < 0 ||
-        read_exact(&f, "/vae/config_real", H5U_F64, NREAL, cr, e) < 0)
+    if (h5u_read_exact(&f, "/vae/config_int", H5U_I64, NINT, ci, e) < 0 ||
+        h5u_read_exact(&f, "/vae/config_real", H5U_F64, NREAL, cr, e) < 0)
         goto done;
     vae_config c;
     vae_config_init(&c);
@@ -197,10 +173,10 @@ int vae_load(vae_bind *out, const char *path, sc_err *e)
         goto done;
     vae_model *m = b.m;
     int64_t np = (int64_t)m->nparams, nbn = 4 * (int64_t)m->dims.nl * m->dims.H;
-    if (read_exact(&f, "/vae/params", H5U_F32, np, m->mem, e) < 0 ||
-        read_exact(&f, "/vae/adam_m", H5U_F32, np, m->mem + 2 * np, e) < 0 ||
-        read_exact(&f, "/vae/adam_v", H5U_F32, np, m->mem + 3 * np, e) < 0 ||
-        read_exact(&f, "/vae/bn", H5U_F32, nbn, m->bn_mem, e) < 0)
+    if (h5u_read_exact(&f, "/vae/params", H5U_F32, np, m->mem, e) < 0 ||
+        h5u_read_exact(&f, "/vae/adam_m", H5U_F32, np, m->mem + 2 * np, e) < 0 ||
+        h5u_read_exact(&f, "/vae/adam_v", H5U_F32, np, m->mem + 3 * np, e) < 0 ||
+        h5u_read_exact(&f, "/vae/bn", H5U_F32, nbn, m->bn_mem, e) < 0)
         goto done;
     for (int64_t i = 0; i < np; i++)
         if (!isfinite(m->mem[i])) {
