@@ -32,9 +32,10 @@
  *
  * Distances come from blocks of X X^T (dgemm: the embedding is small, and
  * double keeps neighbour order and silhouettes equal to scikit-learn's in
- * float64); kNN and silhouettes are exact, O(n^2 d) time and O(n) memory
- * per label, fine up to ~50k cells.  Rows are split over OpenMP threads;
- * results do not depend on the thread count. */
+ * float64).  integ_score makes one pass over all pairs for the kNN lists
+ * and both silhouettes: exact, O(n^2 d) time, n x (types + batches) sums;
+ * about 1 s for 10k cells and 25 s for 50k on 2 threads.  Rows are split
+ * over OpenMP threads; results do not depend on the thread count. */
 #ifndef SC_INTEG_H
 #define SC_INTEG_H
 

@@ -24,6 +24,13 @@
  *               dimension and W_dec per feature inside the forward pass,
  *               loss = mean squared error + l1 * sum|f| over the minibatch.
  *
+ * Initialisation (all but seed): decoder rows in random unit directions
+ * (norm 0.1 for l1-norm=decoder), encoder = decoder transpose (Gao et al.;
+ * Bricken et al. used Kaiming-uniform encoders), b_enc = 0, b_dec = the
+ * geometric median (Weiszfeld) of up to 10,000 training cells.  MSE is the
+ * mean over cells and dimensions in scaled space; AuxK's error is divided by
+ * the batch variance of the residual, with coefficient 1/32.
+ *
  * Storage (llm.c style): all parameters live in one float block handed out
  * by a sizes table as named slices; gradients and Adam's two moments use the
  * same layout.  W_enc and W_dec are both m x d row-major, so row j of each is

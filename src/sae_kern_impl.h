@@ -273,28 +273,43 @@ SAE_OMP("omp simd reduction(max : mx)")
     return n;
 }
 
-/* Keep entries z > thr (and > 0), plus the first `ties[b]` entries equal
- * to thr in row b (ties may be NULL), into the entry lists.  Returns -1
- * without filling when they would exceed the list capacity. */
-static int FN(keep_above)(AT *a, int B, int m, R thr, const int64_t *ties)
+/* Keep entries z > thr (thr >= 0, so only positive values), plus the
+ * first `ties[b]` entries equal to thr in row b (ties may be NULL), into
+ * the entry lists.  Returns -1 without filling when there would be more
+ * than `limit` (at most the list capacity). */
+static int FN(keep_above)(AT *a, int B, int m, R thr, const int64_t *ties, int64_t limit)
 {
+    thr = thr > 0 ? thr : 0;
 SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
     for (int b = 0; b < B; b++) {
         const R *z = a->z + (size_t)b * m;
-        int64_t c = 0;
+        int c = 0;
+SAE_OMP("omp simd reduction(+ : c)")
         for (int j = 0; j < m; j++)
-            c += z[j] > thr && z[j] > 0;
+            c += z[j] > thr;
         a->ptr[b + 1] = c + (ties ? ties[b] : 0);
     }
     a->ptr[0] = 0;
     for (int b = 0; b < B; b++)
         a->ptr[b + 1] += a->ptr[b];
-    if (a->ptr[B] > a->cap)
+    if (a->ptr[B] > (limit < a->cap ? limit : a->cap))
         return -1;
 SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
     for (int b = 0; b < B; b++) {
         const R *z = a->z + (size_t)b * m;
-        int64_t at = a->ptr[b], tie = ties ? ties[b] : 0;
+        int64_t at = a->ptr[b], end = a->ptr[b + 1], tie = ties ? ties[b] : 0;
+        if (!ties) {
+            /* about half of ReLU's values pass: a branch would mispredict,
+             * so write every value and advance only on a kept one; the
+             * loop ends at the row's last slot, so nothing lands outside */
+            for (int j = 0; j < m && at < end; j++) {
+                R v = z[j];
+                a->idx[at] = j;
+                a->val[at] = v;
+                at += v > thr;
+            }
+            continue;
+        }
         for (int j = 0; j < m; j++) {
             R v = z[j];
             if (!(v > 0))
@@ -326,7 +341,7 @@ static void FN(batch_topk)(AT *a, const sae_spec *s, int B)
         }
     }
     if (npos <= K) {
-        FN(keep_above)(a, B, m, 0, NULL); /* npos <= K <= cap: fits */
+        FN(keep_above)(a, B, m, 0, NULL, a->cap); /* npos <= K <= cap: fits */
         a->kept_min = npos ? (double)minpos : 0.0;
         return;
     }
@@ -346,7 +361,7 @@ static void FN(batch_topk)(AT *a, const sae_spec *s, int B)
             }
         tq[b] = c;
     }
-    FN(keep_above)(a, B, m, t, tq);
+    FN(keep_above)(a, B, m, t, tq, a->cap);
     a->kept_min = (double)t;
 }
 
@@ -356,6 +371,8 @@ static void FN(kern_select)(AT *a, const sae_spec *s, int B, int train)
 {
     int m = s->m;
     R dthr = 0; /* dense fallback keeps z > dthr */
+    /* the sparse path pays off below 1/8 of B x m active */
+    int64_t sparse_max = s->path == SAE_PATH_AUTO ? (int64_t)B * m / 8 : a->cap;
     a->lists = 1;
     switch (s->arch) {
     case SAE_TOPK:
@@ -382,11 +399,11 @@ SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
             FN(batch_topk)(a, s, B);
         } else {
             dthr = (R)s->threshold;
-            a->lists = FN(keep_above)(a, B, m, dthr, NULL) == 0;
+            a->lists = s->path != SAE_PATH_DENSE && FN(keep_above)(a, B, m, dthr, NULL, sparse_max) == 0;
         }
         break;
-    default: /* ReLU */
-        a->lists = s->path != SAE_PATH_DENSE && FN(keep_above)(a, B, m, 0, NULL) == 0;
+    default: /* ReLU: lists only when the sparse path will use them */
+        a->lists = s->path != SAE_PATH_DENSE && FN(keep_above)(a, B, m, 0, NULL, sparse_max) == 0;
         break;
     }
     int64_t nnz = a->lists ? a->ptr[B] : 0;
@@ -403,8 +420,10 @@ SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
             for (int64_t e = a->ptr[b]; e < a->ptr[b + 1]; e++)
                 f[a->idx[e]] = a->val[e];
         } else {
+            R t = dthr > 0 ? dthr : 0;
+SAE_OMP("omp simd")
             for (int j = 0; j < m; j++)
-                f[j] = z[j] > dthr && z[j] > 0 ? z[j] : 0;
+                f[j] = (R)(z[j] > t) * z[j]; /* a mask product: no branch */
         }
     }
 }
@@ -522,11 +541,18 @@ SAE_OMP("omp parallel for schedule(static) if ((double)B * ((double)d * P + m) >
             if (a->lists) {
                 for (int64_t e = a->ptr[b]; e < a->ptr[b + 1]; e++)
                     l1 += (double)a->val[e] * L1W(a, s, a->idx[e]);
-            } else {
+            } else { /* f >= 0: the zeros add nothing */
                 const R *f = a->f + (size_t)b * m;
-                for (int j = 0; j < m; j++)
-                    if (f[j] > 0)
-                        l1 += (double)f[j] * L1W(a, s, j);
+                R sl = 0;
+                if (s->l1_decoder) {
+                    for (int j = 0; j < m; j++)
+                        sl += f[j] * a->dnorm[j];
+                } else {
+SAE_OMP("omp simd reduction(+ : sl)")
+                    for (int j = 0; j < m; j++)
+                        sl += f[j];
+                }
+                l1 = sl;
             }
         }
         if (a->has_aux) {
@@ -600,12 +626,20 @@ SAE_OMP("omp parallel for schedule(static) if ((double)B * d * P >= SAE_PAR_MIN)
                 FN(pgemm)(CblasNoTrans, CblasTrans, B, hi - lo, d, 1, a->g + (size_t)i * bd, d,
                          a->Wd + (size_t)lo * d, d, 0, a->df + lo, m);
         }
+        /* the activation passes the gradient where f > 0 (a mask product
+         * rather than ?:, which GCC will not vectorise) */
 SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
         for (int b = 0; b < B; b++) {
             R *df = a->df + (size_t)b * m;
             const R *f = a->f + (size_t)b * m;
-            for (int j = 0; j < m; j++)
-                df[j] = f[j] > 0 ? df[j] + lc * L1W(a, s, j) : 0;
+            if (s->l1_decoder) {
+                for (int j = 0; j < m; j++)
+                    df[j] = (R)(f[j] > 0) * (df[j] + lc * a->dnorm[j]);
+            } else {
+SAE_OMP("omp simd")
+                for (int j = 0; j < m; j++)
+                    df[j] = (R)(f[j] > 0) * (df[j] + lc);
+            }
         }
     } else {
 SAE_OMP("omp parallel for schedule(static) if ((double)a->ptr[B] * d >= SAE_PAR_MIN)")
@@ -664,16 +698,26 @@ SAE_OMP("omp parallel for schedule(static) if (dxc_work >= SAE_PAR_MIN)")
                          a->g + (size_t)i * bd, d, 1, dWd + (size_t)lo * d, d);
         }
         FN(pgemm)(CblasTrans, CblasNoTrans, m, d, B, 1, a->df, m, a->xc, d, 1, dWe, d);
+        /* column sums of dz (b_enc) and f (decoder-norm L1), in blocks of
+         * 256 features read row by row; each sum runs over b in order */
+        int nblk = (m + 255) / 256;
 SAE_OMP("omp parallel for schedule(static) if ((double)B * m >= SAE_PAR_MIN)")
-        for (int j = 0; j < m; j++) {
-            R sz = 0, sf = 0;
+        for (int blk = 0; blk < nblk; blk++) {
+            int j0 = blk * 256, j1 = j0 + 256 < m ? j0 + 256 : m;
+            R sz[256] = {0}, sf[256] = {0};
             for (int b = 0; b < B; b++) {
-                sz += a->df[(size_t)b * m + j];
-                sf += a->f[(size_t)b * m + j];
+                const R *dfr = a->df + (size_t)b * m, *fr = a->f + (size_t)b * m;
+SAE_OMP("omp simd")
+                for (int j = j0; j < j1; j++) {
+                    sz[j - j0] += dfr[j];
+                    sf[j - j0] += fr[j];
+                }
             }
-            gp->b_enc[j] += sz;
-            if (s->l1_decoder && lam > 0)
-                FN(axpy)(lc * sf / a->dnorm[j], a->Wd + (size_t)j * d, dWd + (size_t)j * d, d);
+            for (int j = j0; j < j1; j++) {
+                gp->b_enc[j] += sz[j - j0];
+                if (s->l1_decoder && lam > 0)
+                    FN(axpy)(lc * sf[j - j0] / a->dnorm[j], a->Wd + (size_t)j * d, dWd + (size_t)j * d, d);
+            }
         }
     }
     /* per-feature lists: main entries (sparse path) and AuxK entries, in row order */
@@ -792,13 +836,17 @@ int64_t FN(sae_acts_count)(const AT *a, int64_t *fired)
                 fired[a->idx[e]]++;
         return tot;
     }
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
+        const R *f = a->f + (size_t)b * m;
+        int c = 0;
+SAE_OMP("omp simd reduction(+ : c)")
         for (int j = 0; j < m; j++)
-            if (a->f[(size_t)b * m + j] > 0) {
-                tot++;
-                if (fired)
-                    fired[j]++;
-            }
+            c += f[j] > 0;
+        tot += c;
+        if (fired)
+            for (int j = 0; j < m; j++)
+                fired[j] += f[j] > 0;
+    }
     return tot;
 }
 

@@ -9,12 +9,15 @@
  *   - held-out reconstruction NLL at most 1 % above scvi-tools' (issue 5);
  *   - each integration metric (src/integ.h) no worse than scvi-tools'
  *     minus 0.02 (issue 5).
- * A goal sparsesc does not reach yet is a TAP TODO carrying the measured
- * numbers (see TODO_* below), so the gap stays visible without failing
- * the build; a TODO that starts passing shows as "ok ... # TODO".
- * In the sanitizer build only a short smoke run is made (the comparison
- * needs full-speed training). */
+ * Both goals were met when this was written (seeds 0-2 of sparsesc all
+ * pass; the test runs seed 0, bit-identical for any thread count).  The
+ * peer's seeds vary by about 0.6 % in NLL and 0.05 in iLISI, so a change
+ * of sparsesc's numerics moves its result within that spread too; a goal
+ * missed after such a change should be reported with the numbers, not
+ * loosened.  In the sanitizer build only a short smoke run is made (the
+ * comparison needs full-speed training). */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,25 +34,6 @@
 #define NLL_REL 0.01   /* issue 5: held-out NLL within 1 % of scvi-tools' */
 #define METRIC_TOL 0.02 /* issue 5: metrics no worse than scvi-tools' minus 0.02 */
 
-/* Checks that did not reach the issue's goal when last measured (see the
- * report in tests/peer/README or the commit message); 1 = TODO. */
-typedef struct todo_flags {
-    const char *dataset, *check;
-    int todo;
-} todo_flags;
-static const todo_flags TODO[] = {
-    {NULL, NULL, 0},
-};
-
-static int is_todo(const char *ds, const char *check)
-{
-    for (const todo_flags *t = TODO; t->dataset; t++)
-        if (strcmp(t->dataset, ds) == 0 && strcmp(t->check, check) == 0)
-            return t->todo;
-    return 0;
-}
-
-/* tap_ok, or a TODO line that does not count as a failure. */
 static void check(const char *ds, const char *name, int cond, const char *fmt, ...)
 {
     char msg[512];
@@ -57,13 +41,7 @@ static void check(const char *ds, const char *name, int cond, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (!is_todo(ds, name)) {
-        tap_ok(cond, "%s: %s: %s", ds, name, msg);
-        return;
-    }
-    printf("%sok %d - %s: %s: %s # TODO issue 5 goal not reached yet\n", cond ? "" : "not ",
-           ++tap_n, ds, name, msg);
-    fflush(stdout);
+    tap_ok(cond, "%s: %s: %s", ds, name, msg);
 }
 
 /* ---- the peer file ---------------------------------------------------- */
@@ -311,7 +289,9 @@ int main(void)
         return tap_no_data();
     const char *san = getenv("SC_SANITIZERS");
     int smoke = san && strcmp(san, "yes") == 0;
-    sc_set_threads(2);
+    /* one thread: `make -j2 check` runs two tests at once on 2 cores, and
+     * two thread pools per test would spin against each other (threads.h) */
+    sc_set_threads(1);
     if (!tap_ok(peer_read() == 0, "read %s", PEER_TSV))
         return tap_done();
     run_dataset(dir, "ifnb1k", smoke);
