@@ -202,6 +202,7 @@ static int cmd_normalize(session *s, const cmd_args *a, sc_err *e)
     d->norm = out;
     d->norm_target = target;
     d->norm_log1p = log1p;
+    session_drop_insp(s);
     if (zeros > 0)
         fprintf(s->out, "warning: %lld cell%s no counts and stay%s zero\n", (long long)zeros,
                 zeros == 1 ? " has" : "s have", zeros == 1 ? "s" : "");

@@ -8,6 +8,11 @@ extern const cmd_entry cmd_group_hvg[];
 extern const cmd_entry cmd_group_prep[];
 extern const cmd_entry cmd_group_vae[];
 extern const cmd_entry cmd_group_sae[];
+extern const cmd_entry cmd_group_plot[];
+extern const cmd_entry cmd_group_inspect[];
+extern const cmd_entry cmd_group_features[];
+extern const cmd_entry cmd_group_coverage[];
+extern const cmd_entry cmd_group_lens[];
 extern const cmd_entry cmd_group_export[];
 
 const cmd_entry *const cmd_groups[] = {
@@ -17,6 +22,11 @@ const cmd_entry *const cmd_groups[] = {
     cmd_group_hvg,
     cmd_group_vae,
     cmd_group_sae,
+    cmd_group_plot,
+    cmd_group_inspect,
+    cmd_group_features,
+    cmd_group_coverage,
+    cmd_group_lens,
     cmd_group_export,
     NULL,
 };
@@ -28,6 +38,11 @@ const char *const cmd_group_titles[] = {
     "Normalisation and highly variable genes",
     "Variational autoencoder",
     "Sparse autoencoder",
+    "Plots",
+    "Inspecting one feature or latent dimension",
+    "The feature table",
+    "Coverage of labels by features and latent dimensions",
+    "Genes: gene lens, steering and enrichment",
     "Export",
     NULL,
 };

@@ -1,5 +1,5 @@
-/* cmd-vae.c: the VAE commands (vae train/latent/eval/save/load) and
- * `plot loss`.  The model code is vae*.c; this file binds it to the
+/* cmd-vae.c: the VAE commands (vae train/latent/eval/metrics/save/load).
+ * The model code is vae*.c; this file binds it to the
  * session: which genes and categories, progress, Ctrl-C, obsm. */
 #include <math.h>
 #include <stdio.h>
@@ -127,16 +127,11 @@ static int cmd_vae_train(session *s, const cmd_args *a, sc_err *e)
                        b->m->run->epoch);
     progress p;
     progress_begin(&p, s);
-    volatile sig_atomic_t *old_stop = s->mon.stop;
-    if (!s->mon.stop)
-        s->mon.stop = &sc_interrupted;
-    sc_interrupted = 0;
     snprintf(s->mon.model, sizeof s->mon.model, "vae");
     int rc = vae_fit(b->m, &vd, epochs, &s->mon, e);
-    s->mon.stop = old_stop;
+    session_drop_insp(s); /* the latent changed */
     progress_end(&p);
     int stopped = b->m->run && b->m->run->stopped;
-    sc_interrupted = 0;
     if (rc < 0)
         return -1;
     const vae_hist *h = &b->m->hist;
@@ -252,25 +247,6 @@ static int cmd_vae_load(session *s, const cmd_args *a, sc_err *e)
     session_info(s, "loaded a VAE: %lld genes, latent %d, %s, %d epochs trained%s\n",
                  (long long)b->ngenes, b->m->dims.L, lik_name(b->m->cfg.likelihood), h->n,
                  s->data ? "" : " (load data to use it)");
-    return 0;
-}
-
-static int cmd_plot_loss(session *s, const cmd_args *a, sc_err *e)
-{
-    int drawn = 0;
-    for (int panel = 0; panel < MON_MAX_SERIES; panel++) {
-        int any = 0;
-        for (int i = 0; i < s->mon.nseries; i++)
-            any |= s->mon.series[i].panel == panel && s->mon.series[i].n > 0;
-        if (!any)
-            continue;
-        if (progress_plot(&s->mon, panel, s->out, (int)arg_int(a, "width"),
-                          (int)arg_int(a, "height"), (int)arg_int(a, "log"), 0, e) < 0)
-            return -1;
-        drawn++;
-    }
-    if (!drawn)
-        return err_set(e, "no training history yet; train with `vae train` or `sae train`");
     return 0;
 }
 
@@ -470,13 +446,6 @@ static const arg_spec file_arg[] = {
     {"FILE", ARG_FILE, 0, NULL, NULL, 0, 0, "The model file (HDF5)."},
     {0},
 };
-static const opt_spec plot_opts[] = {
-    {"log", ARG_BOOL, "off", NULL, 0, 0, "Logarithmic y axis."},
-    {"width", ARG_INT, "72", NULL, 20, 400, "Plot width in characters."},
-    {"height", ARG_INT, "14", NULL, 6, 200, "Plot height in characters."},
-    {0},
-};
-
 static const cmd_entry vae_subs[] = {
     {"train", NULL, NULL, train_opts, "train the scVI-equivalent VAE on the counts",
      "Trains a variational autoencoder equivalent to scvi-tools' SCVI with its defaults: "
@@ -540,17 +509,8 @@ static const cmd_entry vae_subs[] = {
     {0},
 };
 
-static const arg_spec plot_args[] = {
-    {"WHAT", ARG_CHOICE, 0, NULL, "loss", 0, 0, "What to plot: loss (the training history)."},
-    {0},
-};
-
 const cmd_entry cmd_group_vae[] = {
     {"vae", NULL, NULL, NULL, "the variational autoencoder",
      "Train, evaluate, save and load the scVI-equivalent VAE.", "vae train", NULL, vae_subs},
-    {"plot", NULL, plot_args, plot_opts, "plot the training history",
-     "Plots the loss history of the last training run (train and validation loss, then "
-     "reconstruction and KL in their own plots), as text.",
-     "plot loss\nplot loss log=on", cmd_plot_loss, NULL},
     {0},
 };

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "textplot.h"
 
 #define PLOT_W 72
@@ -141,6 +142,10 @@ void progress_begin(progress *p, session *s)
         s->mon.tick = tick;
         s->mon.ctx = p;
     }
+    p->old_stop = s->mon.stop;
+    if (!s->mon.stop)
+        s->mon.stop = &sc_interrupted;
+    sc_interrupted = 0;
 }
 
 void progress_end(progress *p)
@@ -149,4 +154,6 @@ void progress_end(progress *p)
         p->s->mon.tick = NULL;
         p->s->mon.ctx = NULL;
     }
+    p->s->mon.stop = p->old_stop;
+    sc_interrupted = 0;
 }

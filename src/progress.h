@@ -12,10 +12,13 @@ typedef struct progress {
     int tty;          /* draw in place */
     int lines;        /* lines drawn last time (to move back over them) */
     double last_draw; /* seconds, for throttling */
+    volatile sig_atomic_t *old_stop; /* the monitor's stop flag before begin */
 } progress;
 
-/* Hook the monitor's tick to this reporter unless a UI (the TUI) already
- * hooked it; progress_end unhooks. */
+/* Start watching a training run: hook the monitor's tick to this reporter
+ * unless a UI (the TUI) already hooked it, and let Ctrl-C (sc_interrupted)
+ * stop the run unless a UI supplied its own stop flag.  progress_end undoes
+ * both and clears a pending Ctrl-C, which the run has consumed. */
 void progress_begin(progress *p, session *s);
 void progress_end(progress *p);
 

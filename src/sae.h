@@ -176,6 +176,12 @@ typedef struct sae_model {
     int64_t *since_fired; /* training cells since each feature last fired */
     int trained;         /* data-dependent init done (scale, b_dec) */
     sae_fit_info fit;
+    /* Optional: called by sae_fit after every epoch's validation, its value
+     * published as the series `epoch_name` (e.g. loss recovered through the
+     * VAE).  NaN: not measured this epoch.  Not saved with the model. */
+    double (*epoch_fn)(const struct sae_model *m, void *ctx);
+    void *epoch_ctx;
+    const char *epoch_name;
 } sae_model;
 
 /* Bytes training needs for d inputs, cfg features and n cells (parameters,

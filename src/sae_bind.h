@@ -5,12 +5,14 @@
 #define SC_SAE_BIND_H
 
 #include "dataset.h"
+#include "recovered.h"
 #include "sae.h"
 
 typedef struct sae_bind {
     sae_model *m;
     char source[128]; /* "vae", "obsm:X_pca" */
     sae_csr acts;     /* cells x features, after training (nrows 0: none) */
+    sae_recovered recovered; /* loss recovered (ncells 0: not measured) */
 } sae_bind;
 
 void sae_bind_free(sae_bind *b);

@@ -369,6 +369,7 @@ int sae_fit(sae_model *M, const float *X, int64_t n, int d, const sae_config *cf
     double best = INFINITY, t0 = now_s();
     int since_best = 0;
     int64_t cells = 0; /* trained this run */
+    int hook_series = -1;
     memcpy(t.good, M->p.W_enc, np * sizeof *t.good);
     t.good_thr = M->threshold;
 
@@ -379,6 +380,8 @@ int sae_fit(sae_model *M, const float *X, int64_t n, int d, const sae_config *cf
         for (int s = 0; s < S_N; s++)
             if ((t.series[s] = mon_series_get(mon, series_name[s], series_panel[s], e)) < 0)
                 goto out;
+        if (M->epoch_fn && (hook_series = mon_series_get(mon, M->epoch_name, 5, e)) < 0)
+            goto out;
     }
 
     for (int ep = 0; ep < C->epochs; ep++) {
@@ -471,6 +474,8 @@ int sae_fit(sae_model *M, const float *X, int64_t n, int d, const sae_config *cf
             for (int s = 0; s < S_N; s++)
                 if (mon_push(mon, t.series[s], v[s], e) < 0)
                     goto out;
+            if (M->epoch_fn && mon_push(mon, hook_series, M->epoch_fn(M, M->epoch_ctx), e) < 0)
+                goto out;
             mon->epoch = ep + 1;
             mon->step = 0;
             mon_update_rate(mon, now_s() - t0, total);

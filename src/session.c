@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insp.h"
 #include "sae_bind.h"
 #include "vae_bind.h"
 
@@ -22,6 +23,14 @@ void session_clear(session *s)
     mon_reset(&s->mon, "");
     session_set_vae(s, NULL);
     session_set_sae(s, NULL);
+    session_drop_insp(s);
+}
+
+void session_drop_insp(session *s)
+{
+    insp_free(s->insp);
+    free(s->insp);
+    s->insp = NULL;
 }
 
 void session_set_vae(session *s, struct vae_bind *b)
@@ -31,6 +40,7 @@ void session_set_vae(session *s, struct vae_bind *b)
         free(s->vae);
     }
     s->vae = b;
+    session_drop_insp(s);
 }
 
 void session_set_sae(session *s, struct sae_bind *b)
@@ -40,6 +50,7 @@ void session_set_sae(session *s, struct sae_bind *b)
         free(s->sae);
     }
     s->sae = b;
+    session_drop_insp(s);
 }
 
 void session_free(session *s)
@@ -54,6 +65,11 @@ void session_set_data(session *s, sc_dataset *d)
         free(s->data);
     }
     s->data = d;
+    session_drop_insp(s);
+    free(s->sel);
+    s->sel = NULL;
+    s->nsel = 0;
+    s->sel_desc[0] = 0;
     /* models stay, but must be re-attached (by name) to whatever comes next */
     if (s->vae)
         s->vae->data = NULL;

@@ -3,6 +3,7 @@
 #ifndef SC_SESSION_H
 #define SC_SESSION_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dataset.h"
@@ -21,6 +22,12 @@ typedef struct session {
     monitor mon;        /* progress and history of the last training run */
     struct vae_bind *vae; /* the VAE and the genes/categories it was built for */
     struct sae_bind *sae; /* the SAE and every cell's activations */
+    struct insp_ctx *insp; /* inspection state built from the above (insp.h) */
+    /* Cells chosen by `select` for the inspection views (NULL: all cells);
+     * dropped when the data changes. */
+    uint8_t *sel;
+    int64_t nsel;
+    char sel_desc[160];
 } session;
 
 void session_init(session *s);
@@ -33,6 +40,8 @@ void session_set_data(session *s, sc_dataset *d);
 void session_set_vae(session *s, struct vae_bind *b);
 void session_set_sae(session *s, struct sae_bind *b);
 
+/* Forget the inspection state (rebuilt on next use). */
+void session_drop_insp(session *s);
 /* Drop the data and every model trained on it. */
 void session_clear(session *s);
 

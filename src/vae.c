@@ -503,6 +503,97 @@ int vae_latent(vae_model *m, const vae_data *d, float *out, sc_err *e)
     return 0;
 }
 
+int vae_hidden(vae_model *m, const vae_data *d, float *out, sc_err *e)
+{
+    if (vae_check_data(m, d, NULL, NULL, e) < 0)
+        return -1;
+    const int64_t n = d->X->nrows;
+    const int Bmax = m->cfg.batch_size, H = m->dims.H, nl = m->dims.nl;
+    int64_t *rows = m->brows;
+    int blas = sc_blas_single();
+    for (int64_t i0 = 0; i0 < n; i0 += Bmax) {
+        int B = (int)(n - i0 < Bmax ? n - i0 : Bmax);
+        for (int b = 0; b < B; b++)
+            rows[b] = i0 + b;
+        vae_batch_f batch;
+        vae_gather(m, d, rows, B, &batch);
+        vae_forward_f(&m->p, &m->bn, &m->dims, &m->acts, &batch, 0, VAE_ENCODE, NULL);
+        memcpy(out + i0 * H, m->acts.enc_h + (size_t)(nl - 1) * B * H,
+               (size_t)B * H * sizeof *out);
+    }
+    sc_blas_restore(blas);
+    return 0;
+}
+
+/* Run the decoder on cells[i0..i0+B) from rows of V (see vae_eval_given):
+ * the batch is left in m->acts. */
+static void decode_given(vae_model *m, const vae_data *d, const int64_t *cells, int64_t i0, int B,
+                         vae_given from, const float *V)
+{
+    const int L = m->dims.L, H = m->dims.H, nl = m->dims.nl;
+    int64_t *rows = m->brows;
+    for (int b = 0; b < B; b++)
+        rows[b] = cells ? cells[i0 + b] : i0 + b;
+    vae_batch_f batch;
+    vae_gather(m, d, rows, B, &batch);
+    if (from == VAE_FROM_Z) {
+        memcpy(m->acts.z, V + i0 * L, (size_t)B * L * sizeof *V);
+        vae_forward_f(&m->p, &m->bn, &m->dims, &m->acts, &batch, 1, VAE_GIVEN_Z, NULL);
+    } else {
+        memcpy(m->acts.enc_h + (size_t)(nl - 1) * B * H, V + i0 * H, (size_t)B * H * sizeof *V);
+        vae_forward_f(&m->p, &m->bn, &m->dims, &m->acts, &batch, 1, VAE_GIVEN_H, NULL);
+    }
+}
+
+static int check_cells(const vae_data *d, const int64_t *cells, int64_t n, sc_err *e)
+{
+    if (n <= 0)
+        return err_set(e, "no cells to decode");
+    for (int64_t i = 0; cells && i < n; i++)
+        if (cells[i] < 0 || cells[i] >= d->X->nrows)
+            return err_set(e, "cell %lld out of range", (long long)cells[i]);
+    if (!cells && n > d->X->nrows)
+        return err_set(e, "%lld cells asked for, the data has %lld", (long long)n,
+                       (long long)d->X->nrows);
+    return 0;
+}
+
+int vae_eval_given(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                   vae_given from, const float *V, double *nll, sc_err *e)
+{
+    if (vae_check_data(m, d, NULL, NULL, e) < 0 || check_cells(d, cells, n, e) < 0)
+        return -1;
+    const int Bmax = m->cfg.batch_size;
+    double rec = 0;
+    int blas = sc_blas_single();
+    for (int64_t i0 = 0; i0 < n; i0 += Bmax) {
+        int B = (int)(n - i0 < Bmax ? n - i0 : Bmax);
+        decode_given(m, d, cells, i0, B, from, V);
+        rec += m->acts.rec * B;
+    }
+    sc_blas_restore(blas);
+    *nll = rec / (double)n;
+    if (!isfinite(*nll))
+        return err_set(e, "the reconstruction NLL is not finite (the latent given is out of range)");
+    return 0;
+}
+
+int vae_decode_scale(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                     const float *Z, float *out, sc_err *e)
+{
+    if (vae_check_data(m, d, NULL, NULL, e) < 0 || check_cells(d, cells, n, e) < 0)
+        return -1;
+    const int Bmax = m->cfg.batch_size, G = m->dims.G;
+    int blas = sc_blas_single();
+    for (int64_t i0 = 0; i0 < n; i0 += Bmax) {
+        int B = (int)(n - i0 < Bmax ? n - i0 : Bmax);
+        decode_given(m, d, cells, i0, B, VAE_FROM_Z, Z);
+        memcpy(out + i0 * G, m->acts.scale, (size_t)B * G * sizeof *out);
+    }
+    sc_blas_restore(blas);
+    return 0;
+}
+
 /* The seed of evaluation's z draws: fixed, so a model evaluates the same way twice. */
 #define VAE_EVAL_STREAM 0x65766131ULL
 

@@ -79,7 +79,15 @@ typedef struct vae_dims {
     vae_first first;
 } vae_dims;
 
-enum { VAE_TRAIN = 1, VAE_SAMPLE = 2, VAE_GRAD = 4, VAE_KEEP_NOISE = 8, VAE_ENCODE = 16 };
+enum {
+    VAE_TRAIN = 1,
+    VAE_SAMPLE = 2,
+    VAE_GRAD = 4,
+    VAE_KEEP_NOISE = 8,
+    VAE_ENCODE = 16,
+    VAE_GIVEN_Z = 32, /* decode the z the caller wrote into acts.z (evaluation only) */
+    VAE_GIVEN_H = 64  /* start from the last encoder hidden layer the caller wrote */
+};
 
 #define VAE_NTENSOR 21
 extern const char *const vae_tensor_names[VAE_NTENSOR];
@@ -180,6 +188,28 @@ void vae_gather(vae_model *m, const vae_data *d, const int64_t *rows, int B, vae
 
 /* Posterior means of all cells (evaluation mode): out X->nrows x n_latent. */
 int vae_latent(vae_model *m, const vae_data *d, float *out, sc_err *e);
+
+/* The last encoder hidden layer (after ReLU, evaluation mode) of all
+ * cells: out X->nrows x n_hidden.  The SAE's on=vae-hidden input. */
+int vae_hidden(vae_model *m, const vae_data *d, float *out, sc_err *e);
+
+/* Where vae_eval_given starts the decoder from. */
+typedef enum vae_given { VAE_FROM_Z, VAE_FROM_HIDDEN } vae_given;
+
+/* Mean reconstruction NLL per cell of cells[0..n) (NULL: all) in
+ * evaluation mode, with the latent replaced: cell cells[i] decodes from
+ * row i of V (n x L for VAE_FROM_Z; n x n_hidden for VAE_FROM_HIDDEN,
+ * whose z is then the mean head's output).  No sampling: with V the
+ * posterior means this is the clean reconstruction loss recovered is
+ * measured against. */
+int vae_eval_given(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                   vae_given from, const float *V, double *nll, sc_err *e);
+
+/* Expected expression proportions px_scale (softmax output, rows sum to 1)
+ * decoded from latents Z (n x L) with the covariates of cells[i] (NULL:
+ * cell i): out n x n_genes.  The gene lens and `steer` read this. */
+int vae_decode_scale(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                     const float *Z, float *out, sc_err *e);
 
 /* Held-out metrics in evaluation mode with z sampled from a fixed seed (so
  * repeated calls agree): the validation cells of the training run, or all

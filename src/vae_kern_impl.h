@@ -123,7 +123,7 @@ double NN_SFX(vae_forward)(const NN_SFX(vae_params) *p, const NN_SFX(vae_bn) *bn
 
     /* encoder */
     const nn_cov *cov_e0 = d->enc_c0 ? cov : NULL, *cov_e = d->enc_c ? cov : NULL;
-    for (int l = 0; l < nl; l++) {
+    for (int l = (mode & VAE_GIVEN_H) ? nl : 0; l < nl; l++) {
         NN_REAL *ea = LAYER(a->enc_a, l, B, H), *ey = LAYER(a->enc_y, l, B, H);
         NN_REAL *eh = LAYER(a->enc_h, l, B, H), *mask = LAYER(a->enc_mask, l, B, H);
         if (l == 0 && a->dense)
@@ -161,7 +161,11 @@ double NN_SFX(vae_forward)(const NN_SFX(vae_params) *p, const NN_SFX(vae_bn) *bn
             a->eps[i] = (NN_REAL)rng_normal(r);
     if (!a->sampled)
         memset(a->eps, 0, BL * sizeof *a->eps);
-    NN_SFX(nn_gauss_forward)(a->z, a->qv, a->qm, a->lv, a->eps, VAE_VAR_EPS, BL);
+    if (mode & VAE_GIVEN_Z) /* keep the caller's z; qv still feeds the KL */
+        for (size_t i = 0; i < BL; i++)
+            a->qv[i] = NN_F(exp)(a->lv[i]) + (NN_REAL)VAE_VAR_EPS;
+    else
+        NN_SFX(nn_gauss_forward)(a->z, a->qv, a->qm, a->lv, a->eps, VAE_VAR_EPS, BL);
 
     /* decoder */
     const nn_cov *cov_d = d->dec_c ? cov : NULL;

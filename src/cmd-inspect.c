@@ -1,0 +1,3 @@
+/* cmd-inspect.c: placeholder until its helper lands. */
+#include "cmd.h"
+const cmd_entry cmd_group_inspect[] = {{0}};
