@@ -89,22 +89,24 @@ static int cmd_simulate(session *s, const cmd_args *a, sc_err *e)
     }
     const sc_column *cond = &d->obs.cols[frame_find(&d->obs, "condition")];
 
-    fprintf(s->out, "simulated %lld cells x %lld genes (seed %llu): %d cell type%s, %d batch%s, ",
-            (long long)N, (long long)G, (unsigned long long)p.seed, p.types,
-            p.types == 1 ? "" : "s", p.batches, p.batches == 1 ? "" : "es");
-    fprintf(s->out, "conditions");
-    for (int k = 0; k < cond->ncats; k++)
-        fprintf(s->out, "%s%s", k ? ", " : " ", cond->cats[k]);
-    fprintf(s->out, "\n  %lld nonzero (%.1f%%); per cell median %.0f counts, %.0f genes%s\n",
-            (long long)nnz, 100.0 * (double)nnz / ((double)N * (double)G), mt, mg,
-            p.dropout ? "; with dropout" : "");
-    fprintf(s->out, "  programs: %lld marker genes per type (TypeA_m1 ...), %lld condition genes "
-                    "(IFN_1 ...), %lld MT- and %lld RPL/RPS genes, %lld others (Gene_1 ...)\n",
-            p.types > 0 && nmark ? (long long)(nmark / p.types) : 0LL, (long long)ncond,
-            (long long)nmito, (long long)nribo, (long long)(G - nmark - ncond - nmito - nribo));
-    fprintf(s->out, "  ground truth: obs cell_type, batch, condition, library_size; var program, "
-                    "de_factor, base_mean, batch_factor_batch1..%d\n",
-            p.batches);
+    if (s->set.verbose >= 1) { /* a report, not a result: quiet at verbose 0 */
+        fprintf(s->out, "simulated %lld cells x %lld genes (seed %llu): %d cell type%s, %d batch%s, ",
+                (long long)N, (long long)G, (unsigned long long)p.seed, p.types,
+                p.types == 1 ? "" : "s", p.batches, p.batches == 1 ? "" : "es");
+        fprintf(s->out, "conditions");
+        for (int k = 0; k < cond->ncats; k++)
+            fprintf(s->out, "%s%s", k ? ", " : " ", cond->cats[k]);
+        fprintf(s->out, "\n  %lld nonzero (%.1f%%); per cell median %.0f counts, %.0f genes%s\n",
+                (long long)nnz, 100.0 * (double)nnz / ((double)N * (double)G), mt, mg,
+                p.dropout ? "; with dropout" : "");
+        fprintf(s->out, "  programs: %lld marker genes per type (TypeA_m1 ...), %lld condition genes "
+                        "(IFN_1 ...), %lld MT- and %lld RPL/RPS genes, %lld others (Gene_1 ...)\n",
+                p.types > 0 && nmark ? (long long)(nmark / p.types) : 0LL, (long long)ncond,
+                (long long)nmito, (long long)nribo, (long long)(G - nmark - ncond - nmito - nribo));
+        fprintf(s->out, "  ground truth: obs cell_type, batch, condition, library_size; var program, "
+                        "de_factor, base_mean, batch_factor_batch1..%d\n",
+                p.batches);
+    }
     if (s->set.verbose >= 2)
         fprintf(s->out, "  took %.2f s\n",
                 (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));

@@ -86,6 +86,7 @@ void sae_config_init(sae_config *c, sae_arch arch)
     c->val_frac = 0.15;
     c->scale_input = 1;
     c->geomed_init = 1;
+    c->fit_enc_scale = 1;
     c->thr_rate = 0.01;
     c->restore_best = 1;
     c->path = SAE_PATH_AUTO;
@@ -99,6 +100,7 @@ void sae_config_init(sae_config *c, sae_arch arch)
         c->patience = 50;
         c->scale_input = 0;
         c->geomed_init = 0;
+        c->fit_enc_scale = 0;
         c->resample_every = -1;
         c->aux_coef = 0;
     }

@@ -102,6 +102,8 @@ typedef struct sae_config {
                           * tensors, so its published run kept the last epoch: 0 */
     int scale_input;     /* scale so that mean ||x||^2 = d */
     int geomed_init;     /* b_dec starts at the geometric median of a sample */
+    int fit_enc_scale;   /* scale the initial encoder so the first reconstruction
+                          * has the least squared error (see sae_train.c) */
     int resample_every;  /* relu-l1 resampling period in steps; 0 auto, < 0 never */
     double thr_rate;     /* batchtopk threshold running-average rate */
     int nprefix;         /* matryoshka prefixes; 0: 8, 32, 128, ... (x4), m */

@@ -128,6 +128,77 @@ static int same_model(const sae_config *a, const sae_config *b)
 }
 
 /* Input scale and pre-bias from the training cells (fresh models only). */
+/* With the encoder started as the decoder's transpose, a cell's top-k
+ * features all point roughly its way, so their sum overshoots it about
+ * k-fold when the input has few dimensions (random directions in 10-d are
+ * far from orthogonal): training then first spends its steps shrinking the
+ * encoder, and at a few hundred steps larger k looked worse than smaller k.
+ * The activations are linear in a positive encoder scale c (b_enc = 0; the
+ * top-k choice does not change), so the c with the least squared error on a
+ * sample is <xc, y> / <y, y>, y the reconstruction at c = 1. */
+static int fit_encoder_scale(trainer *t, sc_err *e)
+{
+    sae_model *M = t->M;
+    const int d = t->d, m = t->m;
+    const int64_t ns = t->ntrain < 1024 ? t->ntrain : 1024;
+    const int topk = M->cfg.arch != SAE_RELU_L1 && M->cfg.arch != SAE_SEED;
+    const int k = topk ? (M->cfg.k < m ? M->cfg.k : m) : m;
+    float *xc = sc_calloc(e, (size_t)d, sizeof *xc), *z = sc_calloc(e, (size_t)m, sizeof *z);
+    double *y = sc_calloc(e, (size_t)d, sizeof *y);
+    int32_t *idx = sc_calloc(e, (size_t)m, sizeof *idx);
+    if (!xc || !z || !y || !idx) {
+        free(xc), free(z), free(y), free(idx);
+        return -1;
+    }
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < ns; i++) {
+        const float *x = t->X + (size_t)t->rows[i] * d;
+        for (int c = 0; c < d; c++)
+            xc[c] = x[c] * M->scale - M->p.b_dec[c];
+        for (int j = 0; j < m; j++) {
+            double s = M->p.b_enc[j];
+            for (int c = 0; c < d; c++)
+                s += (double)M->p.W_enc[(size_t)j * d + c] * xc[c];
+            z[j] = (float)s;
+            idx[j] = j;
+        }
+        /* the k largest pre-activations (partial selection; k is small);
+         * ReLU keeps every positive one */
+        int nk = 0;
+        if (!topk) {
+            for (int j = 0; j < m; j++)
+                if (z[j] > 0)
+                    idx[nk++] = j;
+        }
+        for (int r = 0; topk && r < k; r++) {
+            int best = r;
+            for (int j = r + 1; j < m; j++)
+                if (z[idx[j]] > z[idx[best]])
+                    best = j;
+            int32_t tmp = idx[r];
+            idx[r] = idx[best];
+            idx[best] = tmp;
+            if (z[idx[r]] <= 0)
+                break;
+            nk++;
+        }
+        memset(y, 0, (size_t)d * sizeof *y);
+        for (int r = 0; r < nk; r++)
+            for (int c = 0; c < d; c++)
+                y[c] += (double)z[idx[r]] * M->p.W_dec[(size_t)idx[r] * d + c];
+        for (int c = 0; c < d; c++) {
+            num += (double)xc[c] * y[c];
+            den += y[c] * y[c];
+        }
+    }
+    free(xc), free(z), free(y), free(idx);
+    double scale = den > 0 ? num / den : 0;
+    if (isfinite(scale) && scale > 0)
+        for (size_t q = 0; q < (size_t)m * d; q++)
+            M->p.W_enc[q] = (float)(M->p.W_enc[q] * scale);
+    return 0;
+}
+
 static int data_init(trainer *t, sc_err *e)
 {
     sae_model *M = t->M;
@@ -158,6 +229,8 @@ static int data_init(trainer *t, sc_err *e)
         sae_geometric_median(sample, ns, d, M->p.b_dec);
         free(sample);
     }
+    if (M->cfg.fit_enc_scale && fit_encoder_scale(t, e) < 0)
+        return -1;
     M->trained = 1;
     return 0;
 }

@@ -120,6 +120,36 @@ static void planted_cfg(sae_config *c, sae_arch arch)
     c->dead_window = 2000;
     c->l1 = 0.1;
     c->resample_every = -1;
+    c->fit_enc_scale = 0; /* the PyTorch reference starts from the plain transpose */
+}
+
+/* The fitted encoder scale at initialisation: on a 10-d input with k = 8 the
+ * transpose start overshoots; after one epoch the fitted start must be
+ * clearly better, and equal-or-better FVU must come with the same L0. */
+static void test_fit_enc_scale(void)
+{
+    sc_err e = {{0}};
+    const int n = 2048, d = 10, K = 40;
+    double *U;
+    float *X = planted(7, n, d, K, 0.05, &U);
+    double fvu[2] = {NAN, NAN};
+    for (int fit = 0; fit < 2; fit++) {
+        sae_config c;
+        planted_cfg(&c, SAE_TOPK);
+        c.k = 8;
+        c.epochs = 1;
+        c.fit_enc_scale = fit;
+        int rc;
+        sae_model *M = train(SAE_TOPK, X, n, d, &c, NULL, NULL, &rc, &e);
+        if (rc == 0)
+            fvu[fit] = M->fit.fvu;
+        sae_free(M);
+    }
+    tap_ok(isfinite(fvu[0]) && isfinite(fvu[1]) && fvu[1] < 0.7 * fvu[0],
+           "a fitted encoder scale starts better: FVU after one epoch %.4f vs %.4f from the "
+           "plain transpose (k=8, d=10)", fvu[1], fvu[0]);
+    free(X);
+    free(U);
 }
 
 typedef struct peer_row {
@@ -576,6 +606,7 @@ int main(void)
     sc_set_threads(1);
     test_refusals();
     test_topk_recovery_and_peer();
+    test_fit_enc_scale();
     test_other_archs();
     test_determinism();
     test_stop_and_nan();
