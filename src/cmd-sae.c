@@ -120,6 +120,13 @@ static int cmd_sae_train(session *s, const cmd_args *a, sc_err *e)
         c.k = (int)arg_int(a, "k");
     if (arg_has(a, "l1"))
         c.l1 = arg_real(a, "l1");
+    if (arg_int(a, "l1-norm") == 1) {
+        if (c.arch != SAE_RELU_L1)
+            return err_set(e, "l1-norm=decoder applies to arch=relu-l1 only");
+        c.l1_decoder = 1;
+    }
+    if (arg_has(a, "l1-warmup"))
+        c.l1_warmup = arg_real(a, "l1-warmup");
     int64_t n;
     int d;
     float *X = sae_input(s, on, &n, &d, e);
@@ -417,6 +424,12 @@ static const opt_spec train_opts[] = {
      "Active features per cell for the top-k architectures (default: input/4, 1 to 32)."},
     {"l1", ARG_REAL, NULL, NULL, 0, 1e6,
      "L1 coefficient for relu-l1 (default 1/input dimension) and seed (0.001)."},
+    {"l1-norm", ARG_CHOICE, "sum", "sum|decoder", 0, 0,
+     "relu-l1 only: sum (the L1 of the activations, unit-norm decoder rows) or decoder (each "
+     "activation weighted by its decoder row's norm, free decoder norms, lambda warmed up over "
+     "the first 5% of steps: Anthropic's April 2024 update)."},
+    {"l1-warmup", ARG_REAL, NULL, NULL, 0, 1,
+     "Share of the steps over which lambda rises from 0 (default 0; 0.05 with l1-norm=decoder)."},
     {0},
 };
 static const opt_spec sweep_opts[] = {

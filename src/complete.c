@@ -1,11 +1,13 @@
 /* complete.c: table-driven completion (see complete.h). */
 #include "complete.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "lex.h"
+#include "sae_bind.h"
 #include "settings.h"
 
 static void add(complete_list *l, const char *prefix, const char *w, const char *suffix)
@@ -79,6 +81,13 @@ static void add_kind(complete_list *l, const session *s, arg_kind kind, const ch
     case ARG_OBSM:
         for (int i = 0; s->data && i < s->data->nobsm; i++)
             add(l, prefix, s->data->obsm[i].key, "");
+        break;
+    case ARG_FEATURE: /* ids of the session's SAE; thousands at most */
+        for (int32_t j = 0; s->sae && s->sae->m && j < s->sae->m->m; j++) {
+            char id[16];
+            snprintf(id, sizeof id, "%d", (int)j);
+            add(l, prefix, id, "");
+        }
         break;
     default:
         break;

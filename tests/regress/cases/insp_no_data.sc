@@ -1,0 +1,2 @@
+set verbose 0
+feature 0

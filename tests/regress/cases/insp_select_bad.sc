@@ -1,0 +1,13 @@
+set errexit off
+set threads 1
+set verbose 0
+simulate cells=600 genes=60 types=3 batches=2 conditions=2 seed=7
+vae train epochs=20
+sae train arch=topk k=3 features=16 epochs=20
+select cell_type=TypeZ
+select donor=d1
+select feature 3>x
+select feature 99>0
+select feature 3>1000
+select bogus
+select all extra
