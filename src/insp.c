@@ -151,14 +151,19 @@ int insp_get(session *s, unsigned need, insp_ctx **out, sc_err *e)
         c->nnz = s->data->X.indptr[c->ncells];
         s->insp = c;
     }
-    /* labels are cheap and obs columns can be added: rebuild every time */
-    for (int i = 0; i < c->nlab; i++)
-        stats_label_free(&c->lab[i]);
-    free(c->lab);
-    c->lab = NULL;
-    c->nlab = 0;
-    if (build_labels(c, s->data, e) < 0)
-        return -1;
+    /* obs columns can be added (qc, vae latent's companions): rebuild the
+     * labels when the column count changed; callers may hold copies of them
+     * across insp_get calls, so they are not rebuilt otherwise */
+    if (!c->lab || c->obs_cols != s->data->obs.ncols) {
+        for (int i = 0; i < c->nlab; i++)
+            stats_label_free(&c->lab[i]);
+        free(c->lab);
+        c->lab = NULL;
+        c->nlab = 0;
+        c->obs_cols = s->data->obs.ncols;
+        if (build_labels(c, s->data, e) < 0)
+            return -1;
+    }
     if ((need & INSP_FEAT) && !c->have_feat && build_feat(c, s, e) < 0)
         return -1;
     if ((need & INSP_DIR) && !c->have_dir && build_dir(c, s, e) < 0)

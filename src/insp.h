@@ -43,6 +43,7 @@ typedef struct insp_ctx {
     float *dir_X;          /* the embedding, ncells x dir_dims (row-major) */
     int dir_dims;
     int nlab;              /* categorical obs columns (codes borrowed from the data) */
+    int obs_cols;          /* obs column count the labels were built from */
     stats_label *lab;
     int have_genes;
     inspect_genes genes;   /* log-normalised expression, every gene of the data */
