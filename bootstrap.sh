@@ -11,7 +11,7 @@ case "$mode" in demo|check|build) ;; *) echo "usage: $0 demo|check|build" >&2; e
 # Debian packages the build and the tests need.
 pkgs="build-essential autoconf automake pkg-config libhdf5-dev libopenblas-dev libncurses-dev
       libreadline-dev zlib1g-dev libdeflate-dev"
-[ "$mode" = check ] && pkgs="$pkgs valgrind tmux man-db bsdutils hdf5-tools"
+[ "$mode" = check ] && pkgs="$pkgs valgrind tmux man-db bsdutils hdf5-tools python3-anndata"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,14 +1,26 @@
-/* cmd-export.c: `export FILE.h5ad`: the loaded data with what sparsesc
- * computed (VAE latent, SAE activations, parameters) in anndata's encoding,
- * so anndata and scanpy open it. */
+/* cmd-export.c: `export`: the loaded data with what sparsesc computed (VAE
+ * latent, SAE activations, feature table, parameters) in anndata's
+ * encoding, so anndata and scanpy open it; and the inspection tables as
+ * tab-separated files:
+ *   export FILE.h5ad
+ *   export features [FILE]           (default features.tsv)
+ *   export feature N [FILE]          (default feature_N_cells.tsv)
+ *   export dim N[+|-] [FILE]         (default dim_N_cells.tsv)
+ *   export coverage [FILE] label=COL (default coverage.tsv)
+ * A lone features*.tsv or coverage*.tsv names both the table and the file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "covreport.h"
+#include "ftable.h"
+#include "fview.h"
 #include "h5ad_write.h"
+#include "insp.h"
 #include "sae_bind.h"
 #include "session.h"
+#include "tsv.h"
 #include "vae_bind.h"
 
 static int ends_with(const char *s, const char *suffix)
@@ -47,6 +59,12 @@ static uns_node *describe(const session *s, sc_err *e)
             uns_num(a, "l1", m->cfg.l1, e) < 0 || uns_num(a, "fvu", m->fit.fvu, e) < 0 ||
             uns_num(a, "l0", m->fit.l0, e) < 0 || uns_num(a, "dead_share", m->fit.dead_share, e) < 0)
             goto fail;
+        const sae_recovered *r = &s->sae->recovered;
+        if (r->ncells > 0 && (uns_num(a, "loss_recovered", r->recovered, e) < 0 ||
+                              uns_num(a, "nll_clean", r->clean, e) < 0 ||
+                              uns_num(a, "nll_sae", r->sae, e) < 0 ||
+                              uns_num(a, "nll_mean_ablated", r->ablated, e) < 0))
+            goto fail;
     }
     return root;
 fail:
@@ -54,13 +72,29 @@ fail:
     return NULL;
 }
 
-static int cmd_export(session *s, const cmd_args *a, sc_err *e)
+/* The feature table as uns/sparsesc/features (when an SAE with activations
+ * for these cells exists; genes only when already computed). */
+static int add_feature_table(session *s, uns_node *uns, sc_err *e)
 {
-    const char *path = arg_str(a, "FILE");
-    if (!s->data)
-        return err_set(e, "no data loaded; nothing to export");
-    if (!ends_with(path, ".h5ad"))
-        return err_set(e, "%s: export writes AnnData files; give a name ending in .h5ad", path);
+    if (!s->sae || !s->sae->m || s->sae->acts.nrows != s->data->X.nrows)
+        return 0;
+    insp_ctx *c;
+    const ftable *t;
+    if (insp_get(s, INSP_FEAT, &c, e) < 0 || ftable_get(s, c, NULL, 0, &t, e) < 0)
+        return -1;
+    sc_frame f;
+    if (ftable_frame(t, c, &f, e) < 0)
+        return -1;
+    uns_node *sc = uns_get(uns, "sparsesc");
+    if (uns_frame(sc, "features", &f, e) < 0) {
+        frame_free(&f);
+        return -1;
+    }
+    return 0;
+}
+
+static int export_h5ad(session *s, const char *path, sc_err *e)
+{
     h5ad_extra x = {0};
     h5ad_sparse sp = {0};
     sc_csr acts = {0};
@@ -78,6 +112,10 @@ static int cmd_export(session *s, const cmd_args *a, sc_err *e)
     uns_node *uns = describe(s, e);
     if (!uns)
         return -1;
+    if (add_feature_table(s, uns, e) < 0) {
+        uns_free(uns);
+        return -1;
+    }
     x.uns = uns;
     int rc = h5ad_write(path, s->data, &x, e);
     uns_free(uns);
@@ -94,18 +132,129 @@ static int cmd_export(session *s, const cmd_args *a, sc_err *e)
     return 0;
 }
 
+static int write_frame(session *s, const char *path, sc_frame *f, const char *what, sc_err *e)
+{
+    int rc = tsv_write_frame(path, f, e);
+    if (rc == 0)
+        session_info(s, "wrote %s: %s (%lld rows)\n", path, what, (long long)f->n);
+    frame_free(f);
+    return rc;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static int export_view(session *s, const cmd_args *a, int is_dim, sc_err *e)
+{
+    const char *kind = is_dim ? "dim" : "feature";
+    if (a->nrest < 2 || a->nrest > 3)
+        return err_set(e, "expected `export %s N [FILE]`", kind);
+    const char *num = a->rest[1];
+    char *end;
+    long long n = strtoll(num, &end, 10);
+    char sign = '+';
+    if (is_dim && (*end == '+' || *end == '-'))
+        sign = *end++;
+    if (end == num || *end)
+        return err_set(e, "export %s: '%s' is not a %s number", kind, num, kind);
+    insp_ctx *c;
+    int32_t view;
+    if (insp_get(s, is_dim ? INSP_DIR : INSP_FEAT, &c, e) < 0 ||
+        fview_resolve(c, is_dim, n, sign, &view, e) < 0)
+        return -1;
+    char def[64];
+    snprintf(def, sizeof def, "%s_%lld%s_cells.tsv", kind, n, is_dim ? (sign == '+' ? "p" : "m") : "");
+    const char *path = a->nrest == 3 ? a->rest[2] : def;
+    sc_frame f;
+    if (fview_cells_frame(s, c, is_dim, view, &f, e) < 0)
+        return -1;
+    char what[64];
+    snprintf(what, sizeof what, "the cells of %s %lld%s", kind, n, is_dim ? (sign == '+' ? "+" : "-") : "");
+    return write_frame(s, path, &f, what, e);
+}
+
+static int cmd_export(session *s, const cmd_args *a, sc_err *e)
+{
+    if (!s->data)
+        return err_set(e, "no data loaded; nothing to export");
+    const char *w = a->rest[0];
+    const char *b = base_name(w);
+    int tsv_name = ends_with(b, ".tsv") && a->nrest == 1;
+    if (strcmp(w, "feature") == 0 || strcmp(w, "dim") == 0)
+        return export_view(s, a, w[0] == 'd', e);
+    if (strcmp(w, "features") == 0 || (tsv_name && strncmp(b, "features", 8) == 0)) {
+        if (a->nrest > 2)
+            return err_set(e, "expected `export features [FILE]`");
+        const char *path = tsv_name ? w : a->nrest == 2 ? a->rest[1] : "features.tsv";
+        insp_ctx *c;
+        const ftable *t;
+        sc_frame f;
+        if (insp_get(s, INSP_FEAT, &c, e) < 0 ||
+            ftable_get(s, c, arg_str(a, "label"), (int)arg_int(a, "genes"), &t, e) < 0 ||
+            ftable_frame(t, c, &f, e) < 0)
+            return -1;
+        return write_frame(s, path, &f, "the feature table", e);
+    }
+    if (strcmp(w, "coverage") == 0 || (tsv_name && strncmp(b, "coverage", 8) == 0)) {
+        if (a->nrest > 2)
+            return err_set(e, "expected `export coverage [FILE] label=COL`");
+        if (!arg_has(a, "label"))
+            return err_set(e, "export coverage: label=COL is required (the column `coverage` "
+                              "covers)");
+        const char *path = tsv_name ? w : a->nrest == 2 ? a->rest[1] : "coverage.tsv";
+        insp_ctx *c;
+        const covreport *r;
+        coverage_opts o;
+        coverage_opts_init(&o);
+        sc_frame f;
+        if (insp_get(s, INSP_FEAT, &c, e) < 0 ||
+            covreport_get(s, c, arg_str(a, "label"), NULL, &o, 0.5, &r, e) < 0 ||
+            covreport_frame(r, c, &f, e) < 0)
+            return -1;
+        return write_frame(s, path, &f, "the coverage table", e);
+    }
+    if (a->nrest != 1)
+        return err_set(e, "export %s: expected FILE.h5ad, features [FILE], feature N [FILE], "
+                          "dim N [FILE] or coverage [FILE] label=COL", w);
+    if (!ends_with(w, ".h5ad"))
+        return err_set(e, "%s: export writes AnnData files (.h5ad) and the tables features, "
+                          "feature N, dim N and coverage (.tsv); give a name ending in .h5ad",
+                       w);
+    return export_h5ad(s, w, e);
+}
+
 static const arg_spec export_args[] = {
-    {"FILE", ARG_FILE, 0, NULL, NULL, 0, 0, "The .h5ad file to write (replaced atomically)."},
+    {"WHAT", ARG_FILE, ARG_REPEAT, NULL, NULL, 0, 0,
+     "FILE.h5ad, or a table: features [FILE], feature N [FILE], dim N[+|-] [FILE], coverage "
+     "[FILE]."},
+    {0},
+};
+static const opt_spec export_opts[] = {
+    {"label", ARG_LIST, NULL, NULL, 0, 0,
+     "coverage: the column covered (required); features: the label columns (as `features`)."},
+    {"genes", ARG_BOOL, "on", NULL, 0, 0, "features: include each feature's top genes."},
     {0},
 };
 
 const cmd_entry cmd_group_export[] = {
-    {"export", NULL, export_args, NULL, "write the data and results to an .h5ad file",
-     "Writes the loaded counts, obs and var tables and the obsm embeddings (X_vae after `vae "
-     "latent`), the SAE activations of every cell as a sparse obsm/X_sae, and uns/sparsesc "
-     "(how the VAE and SAE were made and their metrics), in anndata's on-disk encoding: "
-     "anndata.read_h5ad and scanpy open it. The write is atomic: a failure leaves an existing "
-     "file untouched.",
-     "export pbmc_sparsesc.h5ad", cmd_export, NULL},
+    {"export", NULL, export_args, export_opts, "write results to an .h5ad file or TSV tables",
+     "export FILE.h5ad writes the loaded counts, obs and var tables and the obsm embeddings "
+     "(X_vae after `vae latent`), the SAE activations of every cell as a sparse obsm/X_sae, "
+     "and uns/sparsesc (how the VAE and SAE were made, their metrics including loss "
+     "recovered, and the feature table of `features` as a dataframe), in anndata's on-disk "
+     "encoding: anndata.read_h5ad and scanpy open it.\n\n"
+     "The tables go to tab-separated files with a header line (pandas.read_csv(sep='\\t'), "
+     "R's read.delim): `export features [FILE]` the feature table; `export feature N [FILE]` "
+     "the active cells of feature N (or the selected ones, see `select`) with their "
+     "activation and obs labels, highest first; `export dim N+ [FILE]` the same for a latent "
+     "direction (every cell); `export coverage [FILE] label=COL` the coverage table. A lone "
+     "features.tsv or coverage.tsv names the table and the file.\n\n"
+     "Every write is atomic: a failure leaves an existing file untouched.",
+     "export pbmc_sparsesc.h5ad\nexport features.tsv\nexport feature 12 cells.tsv\n"
+     "export coverage.tsv label=cell_type",
+     cmd_export, NULL},
     {0},
 };

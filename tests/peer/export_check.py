@@ -6,6 +6,11 @@ Python's anndata and scanpy, and check them against values computed here.
         FILE and OBS.tsv written by `export_fixture synth`: every value is
         recomputed from the formulas documented in tests/unit/export_fixture.c
         (reimplemented below with numpy, not read from the C code's output).
+    export_check.py command FILE.h5ad DIR [--no-scanpy]
+        FILE written by the `export` command after a VAE and an SAE, and in
+        DIR the tables `export features features.tsv` and `export feature 3
+        cells.tsv` wrote: the formats must agree with each other (feature
+        table in uns and in the TSV; the cells table against obsm X_sae).
     export_check.py real FILE.h5ad SOURCE.h5ad [--no-scanpy]
         FILE written by `export_fixture real SOURCE`: X, obs and var must
         equal what anndata reads from SOURCE; scanpy runs a standard
@@ -281,15 +286,60 @@ def check_real(path, source, use_scanpy):
     check("scanpy: normalize, log1p, HVG, PCA; ISG15 among the top stim-vs-ctrl genes", scanpy_ops)
 
 
+def check_command(path, tsv_dir):
+    a = ad.read_h5ad(path)
+    X = a.obsm["X_sae"]
+    ft = a.uns["sparsesc"]["features"]
+
+    def shapes():
+        assert sp.issparse(X), "X_sae is not sparse"
+        eq(X.shape[0], a.n_obs, "X_sae rows")
+        eq(int(a.uns["sparsesc"]["sae"]["n_features"]), X.shape[1], "uns n_features")
+        eq(a.obsm["X_vae"].shape, (a.n_obs, int(a.uns["sparsesc"]["vae"]["n_latent"])), "X_vae")
+        eq(len(ft), X.shape[1], "feature table rows")
+
+    check("anndata: obsm X_sae (sparse), X_vae and uns/sparsesc agree on shapes", shapes)
+
+    def density():
+        nnz = np.asarray((X > 0).sum(axis=0)).ravel()
+        assert np.array_equal(ft["active_cells"].to_numpy().astype(int), nnz), "active counts"
+        assert np.allclose(ft["density"].to_numpy(), nnz / a.n_obs), "density"
+
+    check("uns feature table: active cells and density recomputed from obsm X_sae", density)
+
+    def tsv_equal():
+        t = pd.read_csv(os.path.join(tsv_dir, "features.tsv"), sep="\t", index_col=0)
+        eq(list(t.index), list(ft.index), "feature names")
+        for col in ("density", "f1", "purity", "auroc", "batch_u"):
+            assert np.allclose(t[col].to_numpy(float), ft[col].to_numpy(float), equal_nan=True), col
+        eq(list(t["explanation"].fillna("")), list(ft["explanation"].fillna("")), "explanations")
+
+    check("features.tsv equals the feature table in uns", tsv_equal)
+
+    def cells():
+        t = pd.read_csv(os.path.join(tsv_dir, "cells.tsv"), sep="\t", index_col=0)
+        col = X[:, 3].toarray().ravel()
+        active = np.flatnonzero(col > 0)
+        eq(len(t), len(active), "active cells of feature 3")
+        rows = a.obs_names.get_indexer(t.index)
+        assert np.allclose(t["activation"].to_numpy(), col[rows]), "activations"
+        assert np.all(np.diff(t["activation"].to_numpy()) <= 0), "not highest first"
+        eq(list(t["cell_type"]), list(a.obs["cell_type"].iloc[rows]), "labels")
+
+    check("cells.tsv of feature 3 matches obsm X_sae and obs", cells)
+
+
 def main(argv):
     args = [x for x in argv[1:] if x != "--no-scanpy"]
     use_scanpy = "--no-scanpy" not in argv
-    if len(args) != 3 or args[0] not in ("synth", "real"):
+    if len(args) != 3 or args[0] not in ("synth", "real", "command"):
         sys.stderr.write(__doc__)
         return 2
     print(f"# anndata {ad.__version__}, pandas {pd.__version__}, numpy {np.__version__}")
     if args[0] == "synth":
         check_synth(args[1], args[2], use_scanpy)
+    elif args[0] == "command":
+        check_command(args[1], args[2])
     else:
         check_real(args[1], args[2], use_scanpy)
     return 1 if failed else 0
