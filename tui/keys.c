@@ -9,6 +9,9 @@
 #define TRAIN KS_SCREEN(SCR_TRAIN)
 #define DATA KS_SCREEN(SCR_DATA)
 #define HELP KS_SCREEN(SCR_HELP)
+#define FEAT KS_SCREEN(SCR_FEATURES)
+#define DETAIL KS_SCREEN(SCR_DETAIL)
+#define EDIT (KS_PROMPT | KS_SEARCH)
 
 const tui_key tui_keys[] = {
     {KS_GLOBAL, '1', "1", ACT_SCREEN_TRAIN, "Training screen: live loss plots and progress"},
@@ -36,6 +39,40 @@ const tui_key tui_keys[] = {
     {TRAIN, 'c', "c", ACT_CURVES, "switch the curves shown: every panel, then one panel at a time"},
     {TRAIN, 'l', "l", ACT_LOGY, "switch the y axis between linear and log10"},
 
+    {FEAT, TK_FN(KEY_UP), "Up", ACT_ROW_UP, "select the row above"},
+    {FEAT, 'k', "k", ACT_ROW_UP, NULL},
+    {FEAT, TK_FN(KEY_DOWN), "Down", ACT_ROW_DOWN, "select the row below"},
+    {FEAT, 'j', "j", ACT_ROW_DOWN, NULL},
+    {FEAT, ' ', "Space", ACT_ROW_PGDN, "one page down"},
+    {FEAT, 'b', "b", ACT_ROW_PGUP, "one page up"},
+    {FEAT, TK_FN(KEY_HOME), "Home", ACT_ROW_TOP, "the first row"},
+    {FEAT, 'g', "g", ACT_ROW_TOP, NULL},
+    {FEAT, TK_FN(KEY_END), "End", ACT_ROW_END, "the last row"},
+    {FEAT, 'G', "G", ACT_ROW_END, NULL},
+    {FEAT, 's', "s", ACT_SORT,
+     "sort by the next column: feature, purity, AUROC, density, batch association, explained "
+     "(F1 of the best label)"},
+    {FEAT, 'r', "r", ACT_SORT_REVERSE, "reverse the sort order"},
+    {FEAT, '/', "/", ACT_SEARCH,
+     "search the best labels, explanations and top genes for a text (case ignored); a number "
+     "finds that feature"},
+    {FEAT, 'n', "n", ACT_SEARCH_NEXT, "the next row matching the search"},
+    {FEAT, 'N', "N", ACT_SEARCH_PREV, "the previous row matching the search"},
+    {FEAT, '\n', "Enter", ACT_OPEN, "open the selected feature in the Feature detail screen"},
+    {FEAT, '\r', "Enter", ACT_OPEN, NULL},
+    {FEAT, TK_FN(KEY_ENTER), "Enter", ACT_OPEN, NULL},
+
+    {DETAIL, 'n', "n", ACT_DETAIL_NEXT, "the next feature (or latent direction)"},
+    {DETAIL, ']', "]", ACT_DETAIL_NEXT, NULL},
+    {DETAIL, TK_FN(KEY_RIGHT), "Right", ACT_DETAIL_NEXT, NULL},
+    {DETAIL, 'p', "p", ACT_DETAIL_PREV, "the previous feature (or latent direction)"},
+    {DETAIL, '[', "[", ACT_DETAIL_PREV, NULL},
+    {DETAIL, TK_FN(KEY_LEFT), "Left", ACT_DETAIL_PREV, NULL},
+    {DETAIL, 'd', "d", ACT_DETAIL_DIMS,
+     "switch between SAE features and the latent directions (dim 0+, dim 0-, dim 1+, ...) "
+     "in the same view"},
+    {DETAIL, 27, "Esc", ACT_SCREEN_FEATURES, "back to the Features screen"},
+
     {DATA | HELP, TK_FN(KEY_UP), "Up", ACT_SCROLL_UP, "scroll up one line"},
     {DATA | HELP, 'k', "k", ACT_SCROLL_UP, NULL},
     {DATA | HELP, TK_FN(KEY_DOWN), "Down", ACT_SCROLL_DOWN, "scroll down one line"},
@@ -61,25 +98,33 @@ const tui_key tui_keys[] = {
     {KS_PROMPT, TK_CTRL('p'), "Ctrl-P", ACT_ED_HIST_PREV, NULL},
     {KS_PROMPT, TK_FN(KEY_DOWN), "Down", ACT_ED_HIST_NEXT, "next line of the history"},
     {KS_PROMPT, TK_CTRL('n'), "Ctrl-N", ACT_ED_HIST_NEXT, NULL},
-    {KS_PROMPT, TK_FN(KEY_LEFT), "Left", ACT_ED_LEFT, "move the cursor left"},
-    {KS_PROMPT, TK_CTRL('b'), "Ctrl-B", ACT_ED_LEFT, NULL},
-    {KS_PROMPT, TK_FN(KEY_RIGHT), "Right", ACT_ED_RIGHT, "move the cursor right"},
-    {KS_PROMPT, TK_CTRL('f'), "Ctrl-F", ACT_ED_RIGHT, NULL},
-    {KS_PROMPT, TK_FN(KEY_HOME), "Home", ACT_ED_HOME, "to the start of the line"},
-    {KS_PROMPT, TK_CTRL('a'), "Ctrl-A", ACT_ED_HOME, NULL},
-    {KS_PROMPT, TK_FN(KEY_END), "End", ACT_ED_END, "to the end of the line"},
-    {KS_PROMPT, TK_CTRL('e'), "Ctrl-E", ACT_ED_END, NULL},
-    {KS_PROMPT, TK_FN(KEY_BACKSPACE), "Backspace", ACT_ED_BACKSPACE,
-     "delete the character before the cursor"},
-    {KS_PROMPT, 127, "Backspace", ACT_ED_BACKSPACE, NULL},
-    {KS_PROMPT, TK_CTRL('h'), "Ctrl-H", ACT_ED_BACKSPACE, NULL},
-    {KS_PROMPT, TK_FN(KEY_DC), "Delete", ACT_ED_DELETE, "delete the character under the cursor"},
-    {KS_PROMPT, TK_CTRL('d'), "Ctrl-D", ACT_ED_DELETE, NULL},
-    {KS_PROMPT, TK_CTRL('u'), "Ctrl-U", ACT_ED_KILL_LINE, "clear the line"},
-    {KS_PROMPT, TK_CTRL('k'), "Ctrl-K", ACT_ED_KILL_END, "delete to the end of the line"},
-    {KS_PROMPT, TK_CTRL('w'), "Ctrl-W", ACT_ED_KILL_WORD, "delete the word before the cursor"},
     {KS_PROMPT, TK_FN(KEY_PPAGE), "PgUp", ACT_OUT_UP, "scroll the output pane back"},
     {KS_PROMPT, TK_FN(KEY_NPAGE), "PgDn", ACT_OUT_DOWN, "scroll the output pane forward"},
+
+    {KS_SEARCH, '\n', "Enter", ACT_SE_ENTER, "search for the text from the selected row on"},
+    {KS_SEARCH, '\r', "Enter", ACT_SE_ENTER, NULL},
+    {KS_SEARCH, TK_FN(KEY_ENTER), "Enter", ACT_SE_ENTER, NULL},
+    {KS_SEARCH, 27, "Esc", ACT_SE_CANCEL, "close the search line; the last search stays for n"},
+    {KS_SEARCH, TK_CTRL('g'), "Ctrl-G", ACT_SE_CANCEL, NULL},
+    {KS_SEARCH, TK_INTR, "Ctrl-C", ACT_SE_CANCEL, NULL},
+
+    {EDIT, TK_FN(KEY_LEFT), "Left", ACT_ED_LEFT, "move the cursor left"},
+    {EDIT, TK_CTRL('b'), "Ctrl-B", ACT_ED_LEFT, NULL},
+    {EDIT, TK_FN(KEY_RIGHT), "Right", ACT_ED_RIGHT, "move the cursor right"},
+    {EDIT, TK_CTRL('f'), "Ctrl-F", ACT_ED_RIGHT, NULL},
+    {EDIT, TK_FN(KEY_HOME), "Home", ACT_ED_HOME, "to the start of the line"},
+    {EDIT, TK_CTRL('a'), "Ctrl-A", ACT_ED_HOME, NULL},
+    {EDIT, TK_FN(KEY_END), "End", ACT_ED_END, "to the end of the line"},
+    {EDIT, TK_CTRL('e'), "Ctrl-E", ACT_ED_END, NULL},
+    {EDIT, TK_FN(KEY_BACKSPACE), "Backspace", ACT_ED_BACKSPACE,
+     "delete the character before the cursor"},
+    {EDIT, 127, "Backspace", ACT_ED_BACKSPACE, NULL},
+    {EDIT, TK_CTRL('h'), "Ctrl-H", ACT_ED_BACKSPACE, NULL},
+    {EDIT, TK_FN(KEY_DC), "Delete", ACT_ED_DELETE, "delete the character under the cursor"},
+    {EDIT, TK_CTRL('d'), "Ctrl-D", ACT_ED_DELETE, NULL},
+    {EDIT, TK_CTRL('u'), "Ctrl-U", ACT_ED_KILL_LINE, "clear the line"},
+    {EDIT, TK_CTRL('k'), "Ctrl-K", ACT_ED_KILL_END, "delete to the end of the line"},
+    {EDIT, TK_CTRL('w'), "Ctrl-W", ACT_ED_KILL_WORD, "delete the word before the cursor"},
     {0, 0, NULL, ACT_NONE, NULL},
 };
 
@@ -88,8 +133,8 @@ const tui_key *keys_lookup(unsigned scope, int key)
     for (const tui_key *k = tui_keys; k->act != ACT_NONE; k++)
         if ((k->scope & scope) && k->key == key)
             return k;
-    if (scope == KS_PROMPT)
-        return NULL;
+    if (scope & (KS_PROMPT | KS_SEARCH))
+        return NULL; /* typed text, not screen keys */
     for (const tui_key *k = tui_keys; k->act != ACT_NONE; k++)
         if (k->scope == KS_GLOBAL && k->key == key)
             return k;
@@ -129,6 +174,14 @@ void keys_scope_title(unsigned scope, char *buf, size_t size)
         snprintf(buf, size, "Command prompt (:)");
         return;
     }
+    if (scope == KS_SEARCH) {
+        snprintf(buf, size, "Search line (/ on the Features screen)");
+        return;
+    }
+    if (scope == (KS_PROMPT | KS_SEARCH)) {
+        snprintf(buf, size, "Editing, at the prompt and in the search line");
+        return;
+    }
     size_t used = 0;
     int n = 0;
     for (int s = 0; s < SCR_COUNT; s++)
@@ -162,6 +215,11 @@ void tui_print_keys_roff(FILE *out)
           "screens (Training, Features, Feature detail, Data), an output pane and a ':' prompt "
           "that runs any command. It needs a terminal of at least ", out);
     fprintf(out, "%d columns and %d lines", TUI_MIN_COLS, TUI_MIN_ROWS);
+    /* the screens' own minimum bodies, as terminal sizes (the frame takes
+     * the tab bar, the status line and an output pane of at least 4 lines) */
+    fprintf(out, "; the Features screen needs %d columns, the Feature detail screen %d columns and "
+                 "%d lines, and below that they say so", SCR_FEATURES_MIN_W, SCR_DETAIL_MIN_W,
+            SCR_DETAIL_MIN_H + 6);
     fputs("; it draws in colour unless NO_COLOR is set, and with Unicode glyphs when the locale "
           "is UTF\\-8. These keys are also listed by '?' inside it.\n", out);
     unsigned last = 0;

@@ -18,6 +18,7 @@
 
 #include "input.h"
 #include "tui.h"
+#include "tui_data.h"
 #include "tui_int.h"
 
 #define IDLE_TIMEOUT_MS 250
@@ -73,6 +74,9 @@ static void end_command(tui *t, int quit_before)
     fflush(s->out);
     fflush(s->err);
     t->busy = 0;
+    /* any command may have changed the data, the models or the selection:
+     * what the screens showed is recomputed on the next look */
+    tui_data_reset(0);
     if (t->ticks > 0)
         t->run = t->stop_asked ? RUN_STOPPED : RUN_FINISHED;
     s->mon.paused = 0;
@@ -103,13 +107,19 @@ static void run_line(tui *t)
     end_command(t, quit_before);
 }
 
+/* The line being edited: the ':' prompt or the search line. */
+static line_edit *editing(tui *t)
+{
+    return t->prompt_open ? &t->le : &t->search_le;
+}
+
 static void insert_char(tui *t, int key)
 {
     char mb[MB_LEN_MAX];
     mbstate_t st;
     memset(&st, 0, sizeof st);
     size_t n = wcrtomb(mb, (wchar_t)key, &st);
-    if (n == (size_t)-1 || le_insert(&t->le, mb, n) != 0)
+    if (n == (size_t)-1 || le_insert(editing(t), mb, n) != 0)
         beep();
 }
 
@@ -242,31 +252,52 @@ static void act(tui *t, tui_action a)
         le_hist_next(&t->le);
         break;
     case ACT_ED_LEFT:
-        le_left(&t->le);
+        le_left(editing(t));
         break;
     case ACT_ED_RIGHT:
-        le_right(&t->le);
+        le_right(editing(t));
         break;
     case ACT_ED_HOME:
-        le_home(&t->le);
+        le_home(editing(t));
         break;
     case ACT_ED_END:
-        le_end(&t->le);
+        le_end(editing(t));
         break;
     case ACT_ED_BACKSPACE:
-        le_backspace(&t->le);
+        le_backspace(editing(t));
         break;
     case ACT_ED_DELETE:
-        le_delete(&t->le);
+        le_delete(editing(t));
         break;
     case ACT_ED_KILL_LINE:
-        le_kill_line(&t->le);
+        le_kill_line(editing(t));
         break;
     case ACT_ED_KILL_END:
-        le_kill_end(&t->le);
+        le_kill_end(editing(t));
         break;
     case ACT_ED_KILL_WORD:
-        le_kill_word(&t->le);
+        le_kill_word(editing(t));
+        break;
+    case ACT_ROW_UP:
+    case ACT_ROW_DOWN:
+    case ACT_ROW_PGUP:
+    case ACT_ROW_PGDN:
+    case ACT_ROW_TOP:
+    case ACT_ROW_END:
+    case ACT_SORT:
+    case ACT_SORT_REVERSE:
+    case ACT_SEARCH:
+    case ACT_SEARCH_NEXT:
+    case ACT_SEARCH_PREV:
+    case ACT_OPEN:
+    case ACT_SE_ENTER:
+    case ACT_SE_CANCEL:
+        scr_features_act(t, a);
+        break;
+    case ACT_DETAIL_NEXT:
+    case ACT_DETAIL_PREV:
+    case ACT_DETAIL_DIMS:
+        scr_detail_act(t, a);
         break;
     case ACT_NONE:
         break;
@@ -277,7 +308,9 @@ static void dispatch(tui *t, int key)
 {
     if (key == TK_FN(KEY_RESIZE))
         return; /* ncurses has the new size; the next draw uses it */
-    unsigned scope = t->prompt_open ? KS_PROMPT : KS_SCREEN(t->screen);
+    unsigned scope = t->prompt_open   ? KS_PROMPT
+                     : t->search_open ? KS_SEARCH
+                                      : KS_SCREEN(t->screen);
     const tui_key *k = keys_lookup(scope, key);
     if (k) {
         if (t->prompt_open && k->act != ACT_ED_COMPLETE)
@@ -285,7 +318,7 @@ static void dispatch(tui *t, int key)
         act(t, k->act);
         return;
     }
-    if (t->prompt_open) {
+    if (t->prompt_open || t->search_open) {
         if (key >= 0x20 && key != 0x7f && key < TK_FN(0)) {
             t->hint[0] = '\0';
             insert_char(t, key);
@@ -347,6 +380,7 @@ int tui_run(session *s, sc_err *e)
     t->s = s;
     t->curves = -1;
     le_init(&t->le);
+    le_init(&t->search_le);
     if (term_open(t, e) != 0) {
         free(t);
         return -1;
@@ -388,7 +422,14 @@ int tui_run(session *s, sc_err *e)
         end_command(t, quit_before);
     }
     while (!t->quit && !s->quit) {
+        t->pending = 0;
         tui_draw(t);
+        if (t->pending) { /* "computing..." is on the screen: now compute */
+            t->may_compute = 1;
+            tui_draw(t);
+            t->may_compute = 0;
+            t->pending = 0;
+        }
         handle_keys(t, IDLE_TIMEOUT_MS);
     }
 
@@ -404,6 +445,8 @@ int tui_run(session *s, sc_err *e)
     term_close(t);
     pane_free(t->pane);
     le_free(&t->le);
+    le_free(&t->search_le);
+    tui_data_reset(1);
     free(t);
     g_tui = NULL;
     return 0;

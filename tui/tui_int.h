@@ -21,6 +21,7 @@ typedef enum { SCR_TRAIN, SCR_FEATURES, SCR_DETAIL, SCR_DATA, SCR_HELP, SCR_COUN
 #define KS_SCREEN(s) (1u << (s))
 #define KS_GLOBAL 0x100u
 #define KS_PROMPT 0x200u
+#define KS_SEARCH 0x400u /* the Features screen's '/' line */
 
 /* Key codes: a character is its code point; ncurses function keys are moved
  * above Unicode so they cannot collide with characters. */
@@ -36,6 +37,10 @@ typedef enum {
     ACT_OUT_UP, ACT_OUT_DOWN, ACT_OUT_BIG,
     ACT_SCROLL_UP, ACT_SCROLL_DOWN, ACT_SCROLL_PGUP, ACT_SCROLL_PGDN, ACT_SCROLL_TOP,
     ACT_PAUSE, ACT_STOP, ACT_CURVES, ACT_LOGY,
+    ACT_ROW_UP, ACT_ROW_DOWN, ACT_ROW_PGUP, ACT_ROW_PGDN, ACT_ROW_TOP, ACT_ROW_END,
+    ACT_SORT, ACT_SORT_REVERSE, ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_OPEN,
+    ACT_DETAIL_NEXT, ACT_DETAIL_PREV, ACT_DETAIL_DIMS,
+    ACT_SE_ENTER, ACT_SE_CANCEL,
     ACT_ED_ENTER, ACT_ED_CANCEL, ACT_ED_COMPLETE, ACT_ED_HIST_PREV, ACT_ED_HIST_NEXT,
     ACT_ED_LEFT, ACT_ED_RIGHT, ACT_ED_HOME, ACT_ED_END, ACT_ED_BACKSPACE, ACT_ED_DELETE,
     ACT_ED_KILL_LINE, ACT_ED_KILL_END, ACT_ED_KILL_WORD
@@ -110,6 +115,21 @@ typedef struct tui {
     double last_draw;
     int scroll[SCR_COUNT];
     int cursor_y, cursor_x;   /* where the prompt's cursor goes (-1: hidden) */
+    /* Results that take a while (the feature table, a feature's view) are
+     * computed only by a draw with may_compute set: a screen that finds
+     * them missing says "computing..." and sets pending, and the loop
+     * draws again with may_compute once that message is on the terminal. */
+    int may_compute, pending;
+    /* Features screen: sort key (tui_sort), direction, the selected row
+     * (an index into the sorted view), the search line and the last search */
+    int sort, sort_rev;
+    int row;
+    int search_open;
+    line_edit search_le;
+    char search[128];
+    /* Feature detail screen: which feature, which latent direction view
+     * (2i = dim i+, 2i+1 = dim i-), and which of the two is shown */
+    int detail_feat, detail_dim, detail_is_dim;
 } tui;
 
 double tui_now(void);
@@ -138,6 +158,15 @@ void scr_features_draw(tui *t, int y, int x, int h, int w);
 void scr_detail_draw(tui *t, int y, int x, int h, int w);
 void scr_data_draw(tui *t, int y, int x, int h, int w);
 void scr_help_draw(tui *t, int y, int x, int h, int w);
+/* Keys of the Features and Feature-detail screens (and the search line). */
+void scr_features_act(tui *t, tui_action a);
+void scr_detail_act(tui *t, tui_action a);
+/* Smallest body (rows x columns) each screen draws in; below it, it says
+ * "terminal too small" for itself.  At 80x24 every screen fits. */
+#define SCR_FEATURES_MIN_W 60
+#define SCR_FEATURES_MIN_H 6
+#define SCR_DETAIL_MIN_W 60
+#define SCR_DETAIL_MIN_H 12
 /* Clamp a screen's scroll offset to `lines` of content in h rows. */
 int tui_clamp_scroll(tui *t, tui_screen sc, int lines, int h);
 
