@@ -57,10 +57,61 @@ static int show_view(session *s, const cmd_args *a, int is_dim, int64_t n, char 
     return rc;
 }
 
+/* The feature whose activation detects COL=VALUE best (best-threshold F1
+ * over its active values, as `coverage` chooses), for `feature best=...`. */
+static int best_feature(session *s, const char *spec, int64_t *out, sc_err *e)
+{
+    const char *colon = strchr(spec, ':');
+    if (!colon || colon == spec || !colon[1])
+        return err_set(e, "best=%s: expected COL:VALUE, e.g. best=condition:stim", spec);
+    char col[128];
+    snprintf(col, sizeof col, "%.*s", (int)(colon - spec), spec);
+    insp_ctx *c;
+    if (insp_get(s, INSP_FEAT, &c, e) < 0)
+        return -1;
+    int li = insp_label(c, s, col, e);
+    if (li < 0)
+        return -1;
+    const stats_label *l = &c->lab[li];
+    int32_t cat = -1;
+    for (int32_t k = 0; k < l->ncat; k++)
+        if (l->cats && l->cats[k] && strcmp(l->cats[k], colon + 1) == 0)
+            cat = k;
+    if (cat < 0)
+        return err_set(e, "best=%s: '%s' is not a category of %s", spec, colon + 1, col);
+    stats_ws ws;
+    stats_f1 *f1 = sc_calloc(e, (size_t)l->ncat, sizeof *f1);
+    if (!f1 || stats_ws_init(&ws, l->ncat, 2, e) < 0) {
+        free(f1);
+        return -1;
+    }
+    double best = -1;
+    *out = -1;
+    for (int32_t j = 0; j < c->feat.nview; j++) {
+        stats_ranked r;
+        inspect_ranked(&c->feat, j, &r);
+        stats_f1_cats(&r, l, 1, f1, &ws);
+        if (f1[cat].f1 > best) {
+            best = f1[cat].f1;
+            *out = j;
+        }
+    }
+    stats_ws_free(&ws);
+    free(f1);
+    if (*out < 0 || best <= 0)
+        return err_set(e, "best=%s: no feature fires on those cells", spec);
+    session_info(s, "feature %lld detects %s=%s best (F1 %.2f)\n", (long long)*out, col,
+                 colon + 1, best);
+    return 0;
+}
+
 static int cmd_feature(session *s, const cmd_args *a, sc_err *e)
 {
     int64_t n;
-    if (parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
+    if (arg_has(a, "best") == arg_has(a, "N"))
+        return err_set(e, "give a feature number or best=COL:VALUE (one of them)");
+    if (arg_has(a, "best") ? best_feature(s, arg_str(a, "best"), &n, e) < 0
+                           : parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
         return -1;
     return show_view(s, a, 0, n, '+', e);
 }
@@ -264,10 +315,17 @@ static int cmd_select(session *s, const cmd_args *a, sc_err *e)
     }
 
 static const arg_spec feature_args[] = {
-    {"N", ARG_FEATURE, 0, NULL, NULL, 0, 0, "The feature id (0 .. features - 1)."},
+    {"N", ARG_FEATURE, ARG_OPTIONAL, NULL, NULL, 0, 0,
+     "The feature id (0 .. features - 1); or give best=."},
     {0},
 };
-static const opt_spec feature_opts[] = {VIEW_OPTS, {0}};
+static const opt_spec feature_opts[] = {
+    {"best", ARG_WORD, NULL, NULL, 0, 0,
+     "COL:VALUE: show the feature that detects that category best (best-threshold F1), "
+     "e.g. best=condition:stim."},
+    VIEW_OPTS,
+    {0},
+};
 
 static const arg_spec dim_args[] = {
     {"N", ARG_INT, 0, NULL, NULL, 0, 1e6, "The latent dimension (0 .. dims - 1)."},
@@ -306,7 +364,8 @@ const cmd_entry cmd_group_inspect[] = {
      "with the activation across cells (Pearson and Spearman), with the gene lens (the "
      "feature's decoder direction pushed through the VAE decoder, log2 fold change per gene) "
      "when it is available.\n\n" STATS_NOTE,
-     "feature 12\nfeature 12 top=20 genes=15\nfeature 3 label=cell_type,condition",
+     "feature 12\nfeature 12 top=20 genes=15\nfeature 3 label=cell_type,condition\n"
+     "feature best=condition:stim",
      cmd_feature, NULL},
     {"dim", NULL, dim_args, dim_opts, "the same screen for a raw latent dimension",
      "Shows the `feature` screen for latent dimension N of the SAE's input (the VAE latent, "
