@@ -7,10 +7,15 @@ load @data/ifnb1k.h5ad
 info
 qc
 hvg 2000
-vae train epochs=60
+vae train epochs=150
 vae eval
 vae latent
 plot loss
-sae train arch=topk k=4 epochs=30
+sae train arch=relu-l1 expansion=4 epochs=100
 sae eval
+features top=12
+coverage label=cell_type
+coverage label=condition
+# the interferon response: the feature that detects stimulated cells best
+feature best=condition:stim top=5 genes=8
 export demo_ifnb1k.h5ad

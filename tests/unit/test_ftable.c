@@ -15,24 +15,7 @@
 #include "sae_bind.h"
 #include "session.h"
 #include "tap.h"
-
-static int run(session *s, const char *line, sc_err *e)
-{
-    char buf[512];
-    char *argv[32];
-    int argc = 0;
-    snprintf(buf, sizeof buf, "%s", line);
-    for (char *t = strtok(buf, " "); t && argc < 32; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    return cmd_run(s, argc, argv, e);
-}
-
-static void must(session *s, const char *line)
-{
-    sc_err e = {{0}};
-    if (!tap_ok(run(s, line, &e) == 0, "%s", line))
-        tap_diag("%s", e.msg);
-}
+#include "cmd_test.h"
 
 static const sc_column *obs_col(const session *s, const char *name)
 {
@@ -46,10 +29,10 @@ int main(void)
     session_init(&s);
     FILE *devnull = fopen("/dev/null", "w");
     s.out = devnull;
-    must(&s, "set threads 1");
-    must(&s, "simulate cells=600 genes=80 types=3 batches=2 conditions=2 seed=11");
-    must(&s, "vae train epochs=15");
-    must(&s, "sae train arch=topk k=3 features=24 epochs=15");
+    cmdt_must(&s, "set threads 1");
+    cmdt_must(&s, "simulate cells=600 genes=80 types=3 batches=2 conditions=2 seed=11");
+    cmdt_must(&s, "vae train epochs=15");
+    cmdt_must(&s, "sae train arch=topk k=3 features=24 epochs=15");
 
     sc_err e = {{0}};
     insp_ctx *c = NULL;

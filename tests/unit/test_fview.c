@@ -14,32 +14,7 @@
 #include "session.h"
 #include "stats.h"
 #include "tap.h"
-
-static int run(session *s, const char *line, sc_err *e)
-{
-    char buf[512];
-    char *argv[32];
-    int argc = 0;
-    snprintf(buf, sizeof buf, "%s", line);
-    for (char *t = strtok(buf, " "); t && argc < 32; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    return cmd_run(s, argc, argv, e);
-}
-
-static void must(session *s, const char *line)
-{
-    sc_err e = {{0}};
-    if (!tap_ok(run(s, line, &e) == 0, "%s", line))
-        tap_diag("%s", e.msg);
-}
-
-static void must_fail(session *s, const char *line, const char *want)
-{
-    sc_err e = {{0}};
-    int rc = run(s, line, &e);
-    if (!tap_ok(rc < 0 && strstr(e.msg, want), "'%s' fails with '%s'", line, want))
-        tap_diag("rc %d: %s", rc, e.msg);
-}
+#include "cmd_test.h"
 
 /* Every cell's activation of feature j, from the SAE's CSR (0 when absent). */
 static double *dense_feature(const session *s, int32_t j)
@@ -103,23 +78,23 @@ int main(void)
     s.out = fopen("/dev/null", "w");
     sc_err e = {{0}};
 
-    must(&s, "set threads 1");
-    must(&s, "set verbose 0");
-    must_fail(&s, "feature 0", "no data loaded");
-    must(&s, "simulate cells=600 genes=80 types=3 batches=2 conditions=2 seed=3");
-    must_fail(&s, "feature 0", "no SAE yet");
-    must(&s, "vae train epochs=5");
-    must(&s, "sae train arch=topk k=4 epochs=5");
-    must_fail(&s, "feature 9999", "out of range");
-    must_fail(&s, "feature -1", "out of range");
-    must_fail(&s, "feature x", "expected a number");
-    must_fail(&s, "feature 0 label=nope", "no obs column 'nope'");
-    must_fail(&s, "feature 0 label=library_size", "not categorical");
-    must_fail(&s, "dim 999", "out of range");
-    must_fail(&s, "select nope=1", "no obs column 'nope'");
-    must_fail(&s, "select cell_type=NoSuchType", "categories: TypeA");
-    must_fail(&s, "select feature 9999>0", "out of range");
-    must_fail(&s, "select feature 3>abc", "expected a number");
+    cmdt_must(&s, "set threads 1");
+    cmdt_must(&s, "set verbose 0");
+    cmdt_must_fail(&s, "feature 0", "no data loaded");
+    cmdt_must(&s, "simulate cells=600 genes=80 types=3 batches=2 conditions=2 seed=3");
+    cmdt_must_fail(&s, "feature 0", "no SAE yet");
+    cmdt_must(&s, "vae train epochs=5");
+    cmdt_must(&s, "sae train arch=topk k=4 epochs=5");
+    cmdt_must_fail(&s, "feature 9999", "out of range");
+    cmdt_must_fail(&s, "feature -1", "out of range");
+    cmdt_must_fail(&s, "feature x", "expected a number");
+    cmdt_must_fail(&s, "feature 0 label=nope", "no obs column 'nope'");
+    cmdt_must_fail(&s, "feature 0 label=library_size", "not categorical");
+    cmdt_must_fail(&s, "dim 999", "out of range");
+    cmdt_must_fail(&s, "select nope=1", "no obs column 'nope'");
+    cmdt_must_fail(&s, "select cell_type=NoSuchType", "categories: TypeA");
+    cmdt_must_fail(&s, "select feature 9999>0", "out of range");
+    cmdt_must_fail(&s, "select feature 3>abc", "expected a number");
 
     insp_ctx *c = NULL;
     if (!tap_ok(insp_get(&s, INSP_FEAT | INSP_DIR | INSP_GENES, &c, &e) == 0, "insp_get")) {
@@ -276,7 +251,7 @@ int main(void)
     frame_free(&fr);
 
     /* selection: cell_type=TypeB restricts top cells, not statistics */
-    must(&s, "select cell_type=TypeB");
+    cmdt_must(&s, "select cell_type=TypeB");
     int64_t nb = 0;
     uint8_t *allow = calloc((size_t)n, 1);
     int lb = label_index(c, "cell_type");
@@ -300,18 +275,18 @@ int main(void)
     tap_ok(fview_cells_frame(&s, c, 0, j, &fr, &e) == 0 && fr.n == selact,
            "cells frame keeps the selected active cells (%lld)", (long long)selact);
     frame_free(&fr);
-    must(&s, "select cell_type=TypeA,TypeB");
+    cmdt_must(&s, "select cell_type=TypeA,TypeB");
     int64_t nab = 0;
     for (int64_t i = 0; i < n; i++)
         nab += c->lab[lb].code[i] >= 0 && strcmp(c->lab[lb].cats[c->lab[lb].code[i]], "TypeC");
     tap_ok(s.nsel == nab, "two values: %lld cells", (long long)s.nsel);
     char cmdline[64];
     snprintf(cmdline, sizeof cmdline, "select feature %d>0", (int)j);
-    must(&s, cmdline);
+    cmdt_must(&s, cmdline);
     tap_ok(s.nsel == cnt[j], "select feature N>0 picks the active cells");
-    must_fail(&s, "select feature 0>1e9", "no cell has feature 0 > 1e+09");
+    cmdt_must_fail(&s, "select feature 0>1e9", "no cell has feature 0 > 1e+09");
     tap_ok(s.nsel == cnt[j], "a failed select keeps the selection");
-    must(&s, "select all");
+    cmdt_must(&s, "select all");
     tap_ok(s.sel == NULL && s.nsel == 0, "select all clears");
     {
         /* latent dims need not be centred: cut at the mean so both sides are non-empty */
@@ -327,15 +302,15 @@ int main(void)
             below += c->dir_X[i * c->dir_dims + 1] < t;
         }
         snprintf(cmdline, sizeof cmdline, "select dim 1>%s", thr);
-        must(&s, cmdline);
+        cmdt_must(&s, cmdline);
         tap_ok(s.nsel == above, "select dim 1>%s: %lld cells", thr, (long long)above);
         snprintf(cmdline, sizeof cmdline, "select dim 1<%s", thr);
-        must(&s, cmdline);
+        cmdt_must(&s, cmdline);
         tap_ok(s.nsel == below && above > 0 && below > 0, "select dim 1<%s: %lld cells", thr,
                (long long)below);
     }
-    must(&s, "select");
-    must(&s, "select all");
+    cmdt_must(&s, "select");
+    cmdt_must(&s, "select all");
     free(allow);
 
     /* dims: dim 2+ and dim 2- mirror each other */
@@ -374,8 +349,8 @@ int main(void)
             tap_ok(0, "build dims: %s", e.msg);
         }
     }
-    must(&s, "dim 0 sign=- top=3 genes=3");
-    must(&s, "feature 0 label=cell_type bins=5");
+    cmdt_must(&s, "dim 0 sign=- top=3 genes=3");
+    cmdt_must(&s, "feature 0 label=cell_type bins=5");
 
     free(x);
     free(cnt);
