@@ -18,6 +18,7 @@
 #include "fview.h"
 #include "h5ad_write.h"
 #include "insp.h"
+#include "lens.h"
 #include "sae_bind.h"
 #include "session.h"
 #include "tsv.h"
@@ -109,16 +110,33 @@ static int export_h5ad(session *s, const char *path, sc_err *e)
         x.nobsm_sparse = 1;
         x.obsm_sparse = &sp;
     }
+    /* varm/sae_gene_lens when the SAE reads the VAE latent (else no lens) */
+    float *lens = NULL;
+    h5ad_dense lens_d = {0};
+    insp_ctx *c;
+    const lens_table *lt;
+    sc_err le = {{0}};
+    if (s->sae && s->sae->m && s->vae && s->vae->m && strcmp(s->sae->source, "vae") == 0 &&
+        insp_get(s, INSP_FEAT, &c, &le) == 0 && lens_get(s, c, &lt, &le) == 0) {
+        if (lens_varm(lt, s->data, &lens, e) < 0)
+            return -1;
+        lens_d.key = "sae_gene_lens";
+        lens_d.rows = s->data->X.ncols;
+        lens_d.cols = lt->nfeat;
+        lens_d.data = lens;
+        x.nvarm = 1;
+        x.varm = &lens_d;
+    }
     uns_node *uns = describe(s, e);
-    if (!uns)
-        return -1;
-    if (add_feature_table(s, uns, e) < 0) {
+    if (!uns || add_feature_table(s, uns, e) < 0) {
         uns_free(uns);
+        free(lens);
         return -1;
     }
     x.uns = uns;
     int rc = h5ad_write(path, s->data, &x, e);
     uns_free(uns);
+    free(lens);
     if (rc < 0)
         return -1;
     char what[256] = "X, obs, var";
@@ -128,6 +146,8 @@ static int export_h5ad(session *s, const char *path, sc_err *e)
     }
     if (x.nobsm_sparse)
         strncat(what, ", obsm/X_sae (sparse)", sizeof what - strlen(what) - 1);
+    if (x.nvarm)
+        strncat(what, ", varm/sae_gene_lens", sizeof what - strlen(what) - 1);
     session_info(s, "wrote %s: %s, uns/sparsesc\n", path, what);
     return 0;
 }

@@ -1,0 +1,6 @@
+# gene sets none of whose genes are in the data
+set verbose 0
+simulate cells=200 genes=40 seed=1
+vae train epochs=2 latent=4
+sae train arch=topk k=2 features=8 epochs=2
+enrich 0 genesets=human.gmt
