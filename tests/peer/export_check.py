@@ -297,8 +297,13 @@ def check_command(path, tsv_dir):
         eq(int(a.uns["sparsesc"]["sae"]["n_features"]), X.shape[1], "uns n_features")
         eq(a.obsm["X_vae"].shape, (a.n_obs, int(a.uns["sparsesc"]["vae"]["n_latent"])), "X_vae")
         eq(len(ft), X.shape[1], "feature table rows")
+        eq(a.varm["sae_gene_lens"].shape, (a.n_vars, X.shape[1]), "varm sae_gene_lens")
+        dead = np.asarray((X > 0).sum(axis=0)).ravel() == 0
+        lens = np.asarray(a.varm["sae_gene_lens"])
+        assert np.all(lens[:, dead] == 0), "a dead feature's lens is not 0"
+        assert np.all(np.isfinite(lens)), "every gene is modelled here, so no NaN"
 
-    check("anndata: obsm X_sae (sparse), X_vae and uns/sparsesc agree on shapes", shapes)
+    check("anndata: obsm X_sae (sparse), X_vae, varm sae_gene_lens and uns agree on shapes", shapes)
 
     def density():
         nnz = np.asarray((X > 0).sum(axis=0)).ravel()
