@@ -11,7 +11,7 @@ vae train epochs=150
 vae eval
 vae latent
 plot loss
-sae train arch=relu-l1 expansion=4 epochs=100
+sae train arch=matryoshka k=4 expansion=8 epochs=100
 sae eval
 features top=12
 coverage label=cell_type
