@@ -6,7 +6,7 @@
  *   export features [FILE]           (default features.tsv)
  *   export feature N [FILE]          (default feature_N_cells.tsv)
  *   export dim N[+|-] [FILE]         (default dim_N_cells.tsv)
- *   export coverage [FILE] label=COL (default coverage.tsv)
+ *   export coverage [FILE] [label=COL] (default coverage.tsv)
  * A lone features*.tsv or coverage*.tsv names both the table and the file. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +124,7 @@ static int export_h5ad(session *s, const char *path, sc_err *e)
         lens_d.rows = s->data->X.ncols;
         lens_d.cols = lt->nfeat;
         lens_d.data = lens;
+        lens_d.nan_missing = 1; /* genes outside the VAE's (highly variable) genes */
         x.nvarm = 1;
         x.varm = &lens_d;
     }
@@ -221,18 +222,9 @@ static int cmd_export(session *s, const cmd_args *a, sc_err *e)
     if (strcmp(w, "coverage") == 0 || (tsv_name && strncmp(b, "coverage", 8) == 0)) {
         if (a->nrest > 2)
             return err_set(e, "expected `export coverage [FILE] label=COL`");
-        if (!arg_has(a, "label"))
-            return err_set(e, "export coverage: label=COL is required (the column `coverage` "
-                              "covers)");
         const char *path = tsv_name ? w : a->nrest == 2 ? a->rest[1] : "coverage.tsv";
-        insp_ctx *c;
-        const covreport *r;
-        coverage_opts o;
-        coverage_opts_init(&o);
         sc_frame f;
-        if (insp_get(s, INSP_FEAT, &c, e) < 0 ||
-            covreport_get(s, c, arg_str(a, "label"), NULL, &o, 0.5, &r, e) < 0 ||
-            covreport_frame(r, c, &f, e) < 0)
+        if (coverage_frame(s, arg_str(a, "label"), &f, e) < 0)
             return -1;
         return write_frame(s, path, &f, "the coverage table", e);
     }
@@ -254,7 +246,8 @@ static const arg_spec export_args[] = {
 };
 static const opt_spec export_opts[] = {
     {"label", ARG_LIST, NULL, NULL, 0, 0,
-     "coverage: the column covered (required); features: the label columns (as `features`)."},
+     "coverage: the column covered (default: that of the last `coverage`); features: the "
+     "label columns (as `features`)."},
     {"genes", ARG_BOOL, "on", NULL, 0, 0, "features: include each feature's top genes."},
     {0},
 };
@@ -270,7 +263,8 @@ const cmd_entry cmd_group_export[] = {
      "R's read.delim): `export features [FILE]` the feature table; `export feature N [FILE]` "
      "the active cells of feature N (or the selected ones, see `select`) with their "
      "activation and obs labels, highest first; `export dim N+ [FILE]` the same for a latent "
-     "direction (every cell); `export coverage [FILE] label=COL` the coverage table. A lone "
+     "direction (every cell); `export coverage [FILE] [label=COL]` the coverage table (of "
+     "the last `coverage` when label= is left out). A lone "
      "features.tsv or coverage.tsv names the table and the file.\n\n"
      "Every write is atomic: a failure leaves an existing file untouched.",
      "export pbmc_sparsesc.h5ad\nexport features.tsv\nexport feature 12 cells.tsv\n"

@@ -57,7 +57,8 @@ static int cmd_features(session *s, const cmd_args *a, sc_err *e)
     char head_p[16];
     fit(head_p, sizeof head_p, pname, 10);
     fprintf(s->out, "%5s %6s  %-28s %4s %4s %4s  %-10s %4s %5s %5s %-3s %s\n", "id", "dens%",
-            "explained by", "F1", "prec", "rec", head_p, "pur", "AUROC", "batU", "", "top genes");
+            "explained by", "F1", "prec", "rec", head_p, "pur", "AUROC", "batU", "",
+            genes ? "top genes" : "");
     for (int32_t q = 0; q < t->n; q++) {
         const ftable_row *r = &t->rows[order[q]];
         if ((which == 1 && !r->dead) || (which == 2 && !r->dense))
@@ -88,7 +89,7 @@ static int cmd_features(session *s, const cmd_args *a, sc_err *e)
             strcat(marks, "*");
         fprintf(s->out, "%5d %6.2f  %-28s %4s %4s %4s  %-10s %4s %5s %5s %-3s %s\n", (int)r->id,
                 100 * r->density, ex, f1, pr, rc, pl, pu, au, bu, marks,
-                t->with_genes ? r->top_genes : "");
+                genes && t->with_genes ? r->top_genes : "");
     }
     if (shown == 0)
         fprintf(s->out, "(no %s features)\n", which == 1 ? "dead" : which == 2 ? "dense" : "");
@@ -134,8 +135,10 @@ static const opt_spec features_opts[] = {
      "categories, the cell-type column primary). The batch column is always added."},
     {"top", ARG_INT, "30", NULL, 0, 1e9, "Rows shown (0: all)."},
     {"genes", ARG_BOOL, "on", NULL, 0, 0,
-     "Compute each feature's three most correlated genes (one correlation with every gene per "
-     "feature)."},
+     "Show each feature's three most Pearson-correlated genes (positive correlations only; "
+     "log-normalised expression). All features are computed together in one pass over the "
+     "stored expression: about 0.2 s for 2000 features on 10k cells x 2000 genes. off: leave "
+     "the column empty (and skip the computation when the table is not yet cached)."},
     {0},
 };
 

@@ -204,10 +204,10 @@ static int check_unique(const char *file, const char *where, const char *const *
 }
 
 static int check_finite(const char *file, const char *where, const float *v, int64_t rows,
-                        int64_t cols, sc_err *e)
+                        int64_t cols, int nan_ok, sc_err *e)
 {
     for (int64_t k = 0; k < rows * cols; k++)
-        if (!isfinite(v[k]))
+        if (!isfinite(v[k]) && !(nan_ok && isnan(v[k])))
             return err_set(e, "%s:%s: value at row %lld, column %lld is %s, expected finite values",
                            file, where, (long long)(k / cols), (long long)(k % cols),
                            isnan(v[k]) ? "NaN" : "infinite");
@@ -363,7 +363,7 @@ static int check_dense_list(const char *file, const char *obj, const h5ad_dense 
                            (long long)m[i].rows, (long long)m[i].cols, (long long)rows, unit);
         if (m[i].rows * m[i].cols > 0 && !m[i].data)
             return err_set(e, "%s:%s: no values", file, where);
-        if (check_finite(file, where, m[i].data, m[i].rows, m[i].cols, e) != 0)
+        if (check_finite(file, where, m[i].data, m[i].rows, m[i].cols, m[i].nan_missing, e) != 0)
             return -1;
     }
     return 0;
@@ -396,7 +396,7 @@ static int plan_obsm(const sc_dataset *d, const h5ad_extra *x, obsm_plan *p, sc_
             replaced = p->sparse[j].key && strcmp(p->sparse[j].key, d->obsm[i].key) == 0;
         if (!replaced)
             p->dense[p->ndense++] = (h5ad_dense){d->obsm[i].key, d->obsm[i].rows, d->obsm[i].cols,
-                                                 d->obsm[i].data};
+                                                 d->obsm[i].data, 0};
     }
     for (int j = 0; j < nx; j++)
         p->dense[p->ndense++] = x->obsm[j];

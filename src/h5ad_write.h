@@ -84,6 +84,8 @@ typedef struct h5ad_dense {
     const char *key;
     int64_t rows, cols;
     const float *data;
+    int nan_missing; /* NaN marks a missing value (e.g. a gene the VAE does not
+                      * model); otherwise every value must be finite */
 } h5ad_dense;
 
 /* A sparse matrix borrowed from its owner (e.g. SAE activations). */

@@ -300,8 +300,11 @@ def check_command(path, tsv_dir):
         eq(a.varm["sae_gene_lens"].shape, (a.n_vars, X.shape[1]), "varm sae_gene_lens")
         dead = np.asarray((X > 0).sum(axis=0)).ravel() == 0
         lens = np.asarray(a.varm["sae_gene_lens"])
-        assert np.all(lens[:, dead] == 0), "a dead feature's lens is not 0"
-        assert np.all(np.isfinite(lens)), "every gene is modelled here, so no NaN"
+        hv = a.var["highly_variable"].to_numpy(bool)
+        assert np.all(lens[hv][:, dead] == 0), "a dead feature's lens is not 0"
+        hv = a.var["highly_variable"].to_numpy(bool)
+        assert hv.sum() == 40 and np.all(np.isfinite(lens[hv])), "modelled genes: finite"
+        assert np.all(np.isnan(lens[~hv])), "genes outside the VAE: NaN"
 
     check("anndata: obsm X_sae (sparse), X_vae, varm sae_gene_lens and uns agree on shapes", shapes)
 

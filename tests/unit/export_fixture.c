@@ -172,9 +172,9 @@ static uns_node *extras(int64_t n, int64_t g, h5ad_extra *x, h5ad_dense *dv, h5a
     for (int64_t j = 0; j < g && j < G; j++)
         for (int k = 0; k < K; k++)
             lens[j * K + k] = (float)((16 * j + k) % 9 - 4);
-    *dv = (h5ad_dense){"X_vae", n, 4, vae};
+    *dv = (h5ad_dense){"X_vae", n, 4, vae, 0};
     *sp = (h5ad_sparse){"X_sae", &sae};
-    *vm = (h5ad_dense){"sae_gene_lens", g, K, lens};
+    *vm = (h5ad_dense){"sae_gene_lens", g, K, lens, 0};
     uns_node *root = uns_dict_new(&e), *s = uns_dict(root, "sparsesc", &e);
     uns_node *params = uns_dict(s, "params", &e), *metrics = uns_dict(s, "metrics", &e);
     uns_str(s, "version", "fixture", &e);

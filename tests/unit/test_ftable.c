@@ -119,6 +119,39 @@ int main(void)
         frame_free(&f);
     }
 
+    /* top genes against inspect_gene_corr feature by feature (the table
+     * computes all features in one pass over the expression) */
+    int bad_genes = 0, named = 0;
+    double *r = calloc((size_t)c->genes.ngenes, sizeof *r);
+    for (int32_t j = 0; j < t->n; j++) {
+        char want[128] = "";
+        if (!t->rows[j].dead) {
+            int32_t top[FTABLE_TOP_GENES];
+            inspect_gene_corr(&c->feat, j, &c->genes, r, NULL, &e);
+            int32_t k = inspect_top_genes(r, c->genes.ngenes, FTABLE_TOP_GENES, top, NULL);
+            for (int32_t q = 0; q < k && r[top[q]] > 0; q++) {
+                size_t u = strlen(want);
+                snprintf(want + u, sizeof want - u, "%s%s", q ? ", " : "",
+                         s.data->var.index[top[q]]);
+            }
+        }
+        named += want[0] != 0;
+        if (strcmp(want, t->rows[j].top_genes) != 0) {
+            bad_genes++;
+            tap_diag("feature %d: '%s', inspect_gene_corr gives '%s'", (int)j,
+                     t->rows[j].top_genes, want);
+        }
+    }
+    free(r);
+    tap_ok(!bad_genes && named > 0, "top genes agree with inspect_gene_corr (%d wrong, %d named)",
+           bad_genes, named);
+
+    /* kept for the thread check below (another label list frees t) */
+    char (*g1)[128] = calloc((size_t)t->n, sizeof *g1);
+    int32_t n1 = t->n;
+    for (int32_t j = 0; j < n1; j++)
+        memcpy(g1[j], t->rows[j].top_genes, sizeof g1[j]);
+
     /* cache: same key, same table; a request without genes is served by it */
     const ftable *t2 = NULL, *t3 = NULL;
     tap_ok(ftable_get(&s, c, NULL, 0, &t2, &e) == 0 && t2 == t, "the table is cached");
@@ -126,6 +159,15 @@ int main(void)
                strcmp(c->lab[t3->lab[0]].name, "condition") == 0,
            "another label list computes another table with that primary label");
     t3 = NULL;
+
+    /* two threads: the same top genes (the per-thread lists merge in a fixed order) */
+    cmdt_must(&s, "set threads 2");
+    const ftable *t4 = NULL;
+    int same = ftable_get(&s, c, "cell_type,batch", 1, &t4, &e) == 0 && t4->n == n1;
+    for (int32_t j = 0; same && j < n1; j++)
+        same = strcmp(g1[j], t4->rows[j].top_genes) == 0;
+    tap_ok(same, "top genes do not depend on the thread count");
+    free(g1);
     tap_ok(ftable_get(&s, c, "nope", 0, &t3, &e) < 0 && strstr(e.msg, "no obs column 'nope'"),
            "a missing label is refused: %s", e.msg);
 

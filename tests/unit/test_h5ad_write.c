@@ -171,9 +171,9 @@ static const double density[NF] = {0.1, 0.2, NAN, 0, 1, 0.5, 0.75, 0.3};
 static uns_node *build_extra(h5ad_extra *x)
 {
     sc_err e;
-    x_dense[0] = (h5ad_dense){"X_vae", NC, 3, vae};
+    x_dense[0] = (h5ad_dense){"X_vae", NC, 3, vae, 0};
     x_sparse[0] = (h5ad_sparse){"X_sae", &sae};
-    x_varm[0] = (h5ad_dense){"sae_gene_lens", NG, NF, lens};
+    x_varm[0] = (h5ad_dense){"sae_gene_lens", NG, NF, lens, 0};
     uns_node *root = uns_dict_new(&e), *sc = uns_dict(root, "sparsesc", &e);
     uns_node *params = uns_dict(sc, "params", &e), *metrics = uns_dict(sc, "metrics", &e);
     uns_str(sc, "version", "0.1", &e);
@@ -583,6 +583,17 @@ static void test_bad(const char *dir)
     must_fail(dir, target, old, oldlen, &d, &x, "/varm/sae_gene_lens: 6 x 8, expected 5 rows",
               "varm rows != genes");
     x_varm[0].rows = NG;
+    /* a varm that marks missing values with NaN still refuses infinities */
+    float keep_lens = lens[3];
+    lens[3] = INFINITY;
+    x_varm[0].nan_missing = 1;
+    must_fail(dir, target, old, oldlen, &d, &x, "/varm/sae_gene_lens: value at row 0, column 3 is infinite",
+              "infinity in a varm with NaN for missing values");
+    lens[3] = NAN;
+    x_varm[0].nan_missing = 0;
+    must_fail(dir, target, old, oldlen, &d, &x, "/varm/sae_gene_lens: value at row 0, column 3 is NaN",
+              "NaN in a varm without missing values");
+    lens[3] = keep_lens;
     x_sparse[0].key = "X_vae";
     must_fail(dir, target, old, oldlen, &d, &x, "/obsm: key 'X_vae' appears twice", "a key both dense and sparse");
     x_sparse[0].key = "X_sae";
@@ -620,7 +631,7 @@ static void test_bad(const char *dir)
     float *bigv = malloc((size_t)NC * BIGC * sizeof *bigv);
     for (int64_t k = 0; k < (int64_t)NC * BIGC; k++)
         bigv[k] = (float)((k * 2654435761u) % 1000003) / 7.0f;
-    h5ad_dense bigm = {"X_big", NC, BIGC, bigv};
+    h5ad_dense bigm = {"X_big", NC, BIGC, bigv, 0};
     h5ad_extra bx = x;
     bx.obsm = &bigm;
     struct rlimit saved, lim;
