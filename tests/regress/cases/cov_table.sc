@@ -1,4 +1,5 @@
 # coverage and families on simulated data: per-category table, summary,
+# valgrind: skip (OpenBLAS picks other kernels under valgrind: the encoded numbers move)
 # families, options.  The models (VAE 20 epochs, TopK SAE k=4, 20 epochs) are
 # trained by cov_table.setup on the same simulated data and loaded here.
 set threads 1
