@@ -34,6 +34,25 @@
 #define SC_OMP(x)
 #endif
 
+/* NN_HOT: the element-wise and sparse kernels (likelihood, softmax, sparse
+ * first layer, BatchNorm) are built twice, for x86-64-v3 (AVX2: 8 floats a
+ * vector) and the baseline (SSE2: 4), and the loader picks one by the CPU
+ * (GCC's target_clones; the OpenMP bodies are cloned with them).  The
+ * configure flags stay portable; ISO C mode keeps -ffp-contract=off, so no
+ * FMA changes a rounding: the same arithmetic, twice as wide. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SC_NO_CLONES)
+#define NN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NN_HOT
+#endif
+/* Helpers of an NN_HOT kernel, inlined into each of its builds (a call
+ * would run the baseline build of the helper). */
+#ifdef __GNUC__
+#define NN_INLINE static inline __attribute__((always_inline))
+#else
+#define NN_INLINE static inline
+#endif
+
 /* One-hot covariates injected into a linear layer (scvi-tools' n_cat_list):
  * each of the B rows has n categorical values, given as the one-hot column
  * in [0, C) that is set (-1: none).  Column c adds row K + c of W. */

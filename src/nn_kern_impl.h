@@ -18,9 +18,14 @@ static void NN_SFX(gemm)(int ta, int tb, int M, int N, int K, const NN_REAL *A, 
     const enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans;
     const enum CBLAS_TRANSPOSE TB = tb ? CblasTrans : CblasNoTrans;
     const NN_REAL one = 1;
+    /* cut along N when that gives at least two tiles and N is the longer
+     * side; else along M.  (A product with M = N = 128 and a long K, the
+     * decoder heads' input gradient, used to be one tile on one thread
+     * while the other waited: a third of the heads' GEMM work serial.) */
+    const int nt_n = (N + NN_GEMM_NCHUNK - 1) / NN_GEMM_NCHUNK;
     if (2.0 * M * N * K < NN_GEMM_MIN_FLOPS || (M <= NN_GEMM_MCHUNK && N <= NN_GEMM_NCHUNK)) {
         NN_GEMM(CblasRowMajor, TA, TB, M, N, K, one, A, lda, Bm, ldb, beta, C, ldc);
-    } else if (N >= M) {
+    } else if (N >= M && nt_n > 1) {
         int nt = (N + NN_GEMM_NCHUNK - 1) / NN_GEMM_NCHUNK;
         SC_OMP("omp parallel for schedule(dynamic, 1)")
         for (int t = 0; t < nt; t++) {
@@ -40,7 +45,7 @@ static void NN_SFX(gemm)(int ta, int tb, int M, int N, int K, const NN_REAL *A, 
 }
 
 /* dst[o] += sum over rows of src[b, o], by fixed column chunks. */
-static void NN_SFX(colsum_add)(NN_REAL *dst, const NN_REAL *src, int B, int N)
+NN_HOT static void NN_SFX(colsum_add)(NN_REAL *dst, const NN_REAL *src, int B, int N)
 {
     int nch = (N + NN_COLCHUNK - 1) / NN_COLCHUNK;
     SC_OMP("omp parallel for schedule(static) if((size_t)B * (size_t)N > 65536)")
@@ -135,7 +140,7 @@ void NN_SFX(nn_linear_backward)(NN_REAL *din, NN_REAL *dW, NN_REAL *dbias, const
         NN_SFX(colsum_add)(dbias, dout, B, N);
 }
 
-void NN_SFX(nn_csr_linear_forward)(NN_REAL *out, const NN_SFX(nn_csr) *x, const NN_REAL *W,
+NN_HOT void NN_SFX(nn_csr_linear_forward)(NN_REAL *out, const NN_SFX(nn_csr) *x, const NN_REAL *W,
                                    const NN_REAL *bias, const nn_cov *cov, int K, int N)
 {
     int B = x->B;
@@ -171,7 +176,7 @@ void NN_SFX(nn_csr_linear_forward)(NN_REAL *out, const NN_SFX(nn_csr) *x, const 
     NN_SFX(cov_forward)(out, W, cov, B, K, N);
 }
 
-void NN_SFX(nn_csr_linear_backward)(NN_REAL *dW, NN_REAL *dbias, const NN_REAL *dout,
+NN_HOT void NN_SFX(nn_csr_linear_backward)(NN_REAL *dW, NN_REAL *dbias, const NN_REAL *dout,
                                     const NN_SFX(nn_csr) *x, const nn_cov *cov, int K, int N)
 {
     int B = x->B;
@@ -205,7 +210,7 @@ void NN_SFX(nn_csr_densify)(NN_REAL *out, const NN_SFX(nn_csr) *x, int K)
             out[(size_t)b * K + x->idx[k]] = x->val[k];
 }
 
-void NN_SFX(nn_batchnorm_forward)(NN_REAL *out, NN_REAL *mean, NN_REAL *var, const NN_REAL *in,
+NN_HOT void NN_SFX(nn_batchnorm_forward)(NN_REAL *out, NN_REAL *mean, NN_REAL *var, const NN_REAL *in,
                                   const NN_REAL *gamma, const NN_REAL *beta, double eps, int B,
                                   int N)
 {
@@ -229,7 +234,7 @@ void NN_SFX(nn_batchnorm_forward)(NN_REAL *out, NN_REAL *mean, NN_REAL *var, con
     }
 }
 
-void NN_SFX(nn_batchnorm_backward)(NN_REAL *din, NN_REAL *dgamma, NN_REAL *dbeta,
+NN_HOT void NN_SFX(nn_batchnorm_backward)(NN_REAL *din, NN_REAL *dgamma, NN_REAL *dbeta,
                                    const NN_REAL *dout, const NN_REAL *in, const NN_REAL *gamma,
                                    const NN_REAL *mean, const NN_REAL *var, double eps, int B,
                                    int N)
@@ -275,7 +280,7 @@ void NN_SFX(nn_batchnorm_running)(NN_REAL *rmean, NN_REAL *rvar, const NN_REAL *
     }
 }
 
-void NN_SFX(nn_relu_forward)(NN_REAL *out, const NN_REAL *in, size_t n)
+NN_HOT void NN_SFX(nn_relu_forward)(NN_REAL *out, const NN_REAL *in, size_t n)
 {
     /* written so a NaN passes through, as torch.relu lets it: a broken
      * parameter must show in the loss, not vanish behind the ReLU */
@@ -283,7 +288,7 @@ void NN_SFX(nn_relu_forward)(NN_REAL *out, const NN_REAL *in, size_t n)
         out[i] = in[i] < 0 ? 0 : in[i];
 }
 
-void NN_SFX(nn_relu_backward)(NN_REAL *din, const NN_REAL *dout, const NN_REAL *in, size_t n)
+NN_HOT void NN_SFX(nn_relu_backward)(NN_REAL *din, const NN_REAL *dout, const NN_REAL *in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (in[i] > 0)
@@ -297,20 +302,20 @@ void NN_SFX(nn_dropout_mask)(NN_REAL *mask, size_t n, double p, rng *r)
         mask[i] = p > 0 && rng_uniform(r) < p ? 0 : keep;
 }
 
-void NN_SFX(nn_dropout_forward)(NN_REAL *out, const NN_REAL *in, const NN_REAL *mask, size_t n)
+NN_HOT void NN_SFX(nn_dropout_forward)(NN_REAL *out, const NN_REAL *in, const NN_REAL *mask, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = in[i] * mask[i];
 }
 
-void NN_SFX(nn_dropout_backward)(NN_REAL *din, const NN_REAL *dout, const NN_REAL *mask,
+NN_HOT void NN_SFX(nn_dropout_backward)(NN_REAL *din, const NN_REAL *dout, const NN_REAL *mask,
                                  size_t n)
 {
     for (size_t i = 0; i < n; i++)
         din[i] += dout[i] * mask[i];
 }
 
-void NN_SFX(nn_softmax_scale_forward)(NN_REAL *scale, NN_REAL *mu, const NN_REAL *logit,
+NN_HOT void NN_SFX(nn_softmax_scale_forward)(NN_REAL *scale, NN_REAL *mu, const NN_REAL *logit,
                                       const NN_REAL *lib, int B, int G)
 {
     SC_OMP("omp parallel for schedule(static) if((size_t)B * (size_t)G > 65536)")
@@ -336,7 +341,7 @@ void NN_SFX(nn_softmax_scale_forward)(NN_REAL *scale, NN_REAL *mu, const NN_REAL
     }
 }
 
-void NN_SFX(nn_softmax_scale_backward)(NN_REAL *dlogit, const NN_REAL *dmu, const NN_REAL *scale,
+NN_HOT void NN_SFX(nn_softmax_scale_backward)(NN_REAL *dlogit, const NN_REAL *dmu, const NN_REAL *scale,
                                        const NN_REAL *lib, int B, int G)
 {
     SC_OMP("omp parallel for schedule(static) if((size_t)B * (size_t)G > 65536)")

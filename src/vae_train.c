@@ -185,6 +185,19 @@ static int epoch_end(vae_model *m, const vae_data *d, double klw, sc_err *e)
     return 1;
 }
 
+/* Zero the gradient block (15 MB at 10,000 genes: a serial memset was ~3 %
+ * of a step with the second thread idle), split over the threads. */
+static void zero_grads(float *g, size_t n)
+{
+    const size_t chunk = (size_t)1 << 16;
+    const int64_t nch = (int64_t)((n + chunk - 1) / chunk);
+    SC_OMP("omp parallel for schedule(static) if(nch > 8)")
+    for (int64_t c = 0; c < nch; c++) {
+        size_t i0 = (size_t)c * chunk, k = n - i0 < chunk ? n - i0 : chunk;
+        memset(g + i0, 0, k * sizeof *g);
+    }
+}
+
 int vae_step(vae_model *m, const vae_data *d, sc_err *e)
 {
     vae_run *r = m->run;
@@ -206,7 +219,7 @@ int vae_step(vae_model *m, const vae_data *d, sc_err *e)
     if (!isfinite(loss))
         return nonfinite_stop(m, loss, e);
     vae_bn_commit_f(&m->bn, &m->dims, &m->acts);
-    memset(m->mem + m->nparams, 0, m->nparams * sizeof *m->mem); /* grads */
+    zero_grads(m->mem + m->nparams, m->nparams);
     vae_backward_f(&m->g, &m->p, &m->dims, &m->acts, &batch, klw);
     m->adam_t++;
     adam_update(m->mem, m->mem + m->nparams, m->mem + 2 * m->nparams, m->mem + 3 * m->nparams,
