@@ -16,19 +16,6 @@
 #include "sae_bind.h"
 #include "session.h"
 
-/* A whole-word integer (feature ids come as ARG_FEATURE words, so the
- * message can say what a feature id is). */
-static int parse_id(const char *w, const char *what, int64_t *out, sc_err *e)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(w, &end, 10);
-    if (end == w || *end || errno)
-        return err_set(e, "%s: expected a number, got '%s'", what, w);
-    *out = v;
-    return 0;
-}
-
 static int view_opts(const cmd_args *a, fview_opts *o)
 {
     fview_opts_init(o);
@@ -111,7 +98,7 @@ static int cmd_feature(session *s, const cmd_args *a, sc_err *e)
     if (arg_has(a, "best") == arg_has(a, "N"))
         return err_set(e, "give a feature number or best=COL:VALUE (one of them)");
     if (arg_has(a, "best") ? best_feature(s, arg_str(a, "best"), &n, e) < 0
-                           : parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
+                           : arg_parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
         return -1;
     return show_view(s, a, 0, n, '+', e);
 }
@@ -195,7 +182,7 @@ static int parse_cond(const char *w, const char *what, int64_t *n, int *gt, doub
     const char *op = strpbrk(w, "<>");
     char num[64];
     snprintf(num, sizeof num, "%.*s", op ? (int)(op - w) : (int)strlen(w), w);
-    if (parse_id(num, what, n, e) < 0)
+    if (arg_parse_id(num, what, n, e) < 0)
         return err_set(e, "%s %s: expected N, N>X or N<X (e.g. %s 3>0)", what, w, what);
     *gt = 1;
     *x = 0;

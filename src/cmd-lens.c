@@ -16,22 +16,10 @@
 #include "session.h"
 #include "vae_bind.h"
 
-/* A whole-word integer (feature ids come as ARG_FEATURE words). */
-static int parse_id(const char *w, const char *what, int64_t *out, sc_err *e)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(w, &end, 10);
-    if (end == w || *end || errno)
-        return err_set(e, "%s: expected a number, got '%s'", what, w);
-    *out = v;
-    return 0;
-}
-
 static int feature_id(const cmd_args *a, int32_t nfeat, int32_t *out, sc_err *e)
 {
     int64_t n;
-    if (parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
+    if (arg_parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
         return -1;
     if (n < 0 || n >= nfeat)
         return err_set(e, "feature %lld is out of range: the SAE has %d features (0..%d)",
@@ -165,7 +153,7 @@ static int cmd_enrich(session *s, const cmd_args *a, sc_err *e)
     if (insp_get(s, (is_dim ? INSP_DIR : INSP_FEAT) | INSP_GENES, &c, e) < 0)
         return -1;
     int64_t n;
-    if (parse_id(arg_str(a, "N"), is_dim ? "dim N" : "feature N", &n, e) < 0)
+    if (arg_parse_id(arg_str(a, "N"), is_dim ? "dim N" : "feature N", &n, e) < 0)
         return -1;
     const inspect_src *src = is_dim ? &c->dir : &c->feat;
     int32_t view;

@@ -2,6 +2,7 @@
  * the command table (cmd.h). */
 #include "cmd.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +440,17 @@ const arg_val *arg_get(const cmd_args *a, const char *name)
         if (strcmp(a->opt[i].name, name) == 0)
             return &a->opt[i];
     return NULL;
+}
+
+int arg_parse_id(const char *w, const char *what, int64_t *out, sc_err *e)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(w, &end, 10);
+    if (end == w || *end || errno)
+        return err_set(e, "%s: expected a number, got '%s'", what, w);
+    *out = v;
+    return 0;
 }
 
 int arg_has(const cmd_args *a, const char *name)

@@ -130,6 +130,10 @@ int cmd_run(struct session *s, int argc, char **argv, sc_err *e);
 const arg_val *arg_get(const cmd_args *a, const char *name);
 int arg_has(const cmd_args *a, const char *name);       /* given on the line */
 const char *arg_str(const cmd_args *a, const char *name); /* NULL if unset */
+/* A whole word as an integer (feature ids come as ARG_FEATURE words, kept as
+ * text so the message can say what the number is): -1 with "WHAT: expected
+ * a number, got 'W'" otherwise. */
+int arg_parse_id(const char *w, const char *what, int64_t *out, sc_err *e);
 int64_t arg_int(const cmd_args *a, const char *name);
 double arg_real(const cmd_args *a, const char *name);
 

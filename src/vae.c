@@ -482,12 +482,14 @@ void vae_gather(vae_model *m, const vae_data *d, const int64_t *rows, int B, vae
     out->cov = (nn_cov){m->dims.ncat, m->dims.C, m->bcov};
 }
 
-int vae_latent(vae_model *m, const vae_data *d, float *out, sc_err *e)
+/* Encode every cell (evaluation mode) and copy, per minibatch, the posterior
+ * means (hidden 0) or the last hidden layer (hidden 1) into out. */
+static int encode_all(vae_model *m, const vae_data *d, int hidden, float *out, sc_err *e)
 {
     if (vae_check_data(m, d, NULL, NULL, e) < 0)
         return -1;
     const int64_t n = d->X->nrows;
-    const int Bmax = m->cfg.batch_size, L = m->dims.L;
+    const int Bmax = m->cfg.batch_size, w = hidden ? m->dims.H : m->dims.L;
     int64_t *rows = m->brows;
     int blas = sc_blas_single(); /* one thread pool: see threads.h */
     for (int64_t i0 = 0; i0 < n; i0 += Bmax) {
@@ -497,32 +499,21 @@ int vae_latent(vae_model *m, const vae_data *d, float *out, sc_err *e)
         vae_batch_f batch;
         vae_gather(m, d, rows, B, &batch);
         vae_forward_f(&m->p, &m->bn, &m->dims, &m->acts, &batch, 0, VAE_ENCODE, NULL);
-        memcpy(out + i0 * L, m->acts.qm, (size_t)B * L * sizeof *out);
+        const float *src = hidden ? m->acts.enc_h + (size_t)(m->dims.nl - 1) * B * w : m->acts.qm;
+        memcpy(out + i0 * w, src, (size_t)B * w * sizeof *out);
     }
     sc_blas_restore(blas);
     return 0;
 }
 
+int vae_latent(vae_model *m, const vae_data *d, float *out, sc_err *e)
+{
+    return encode_all(m, d, 0, out, e);
+}
+
 int vae_hidden(vae_model *m, const vae_data *d, float *out, sc_err *e)
 {
-    if (vae_check_data(m, d, NULL, NULL, e) < 0)
-        return -1;
-    const int64_t n = d->X->nrows;
-    const int Bmax = m->cfg.batch_size, H = m->dims.H, nl = m->dims.nl;
-    int64_t *rows = m->brows;
-    int blas = sc_blas_single();
-    for (int64_t i0 = 0; i0 < n; i0 += Bmax) {
-        int B = (int)(n - i0 < Bmax ? n - i0 : Bmax);
-        for (int b = 0; b < B; b++)
-            rows[b] = i0 + b;
-        vae_batch_f batch;
-        vae_gather(m, d, rows, B, &batch);
-        vae_forward_f(&m->p, &m->bn, &m->dims, &m->acts, &batch, 0, VAE_ENCODE, NULL);
-        memcpy(out + i0 * H, m->acts.enc_h + (size_t)(nl - 1) * B * H,
-               (size_t)B * H * sizeof *out);
-    }
-    sc_blas_restore(blas);
-    return 0;
+    return encode_all(m, d, 1, out, e);
 }
 
 /* Run the decoder on cells[i0..i0+B) from rows of V (see vae_eval_given):

@@ -21,12 +21,15 @@ static inline int cmdt_run(session *s, const char *line, sc_err *e)
     return cmd_run(s, argc, argv, e);
 }
 
-/* A TAP check that the line succeeds (the error as a diagnostic if not). */
-static inline void cmdt_must(session *s, const char *line)
+/* A TAP check that the line succeeds (the error as a diagnostic if not);
+ * returns whether it did. */
+static inline int cmdt_must(session *s, const char *line)
 {
     sc_err e = {{0}};
-    if (!tap_ok(cmdt_run(s, line, &e) == 0, "%s", line))
+    int ok = cmdt_run(s, line, &e) == 0;
+    if (!tap_ok(ok, "%s", line))
         tap_diag("%s", e.msg);
+    return ok;
 }
 
 /* A TAP check that the line fails with a message containing `want`. */

@@ -22,35 +22,8 @@
 #include "sae_bind.h"
 #include "session.h"
 #include "tap.h"
+#include "cmd_test.h"
 #include "vae_bind.h"
-
-static int run(session *s, const char *line, sc_err *e)
-{
-    char buf[512];
-    char *argv[32];
-    int argc = 0;
-    snprintf(buf, sizeof buf, "%s", line);
-    for (char *t = strtok(buf, " "); t && argc < 32; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    return cmd_run(s, argc, argv, e);
-}
-
-static int must(session *s, const char *line)
-{
-    sc_err e = {{0}};
-    int ok = run(s, line, &e) == 0;
-    if (!tap_ok(ok, "%s", line))
-        tap_diag("%s", e.msg);
-    return ok;
-}
-
-static void must_fail(session *s, const char *line, const char *want)
-{
-    sc_err e = {{0}};
-    int rc = run(s, line, &e);
-    if (!tap_ok(rc < 0 && strstr(e.msg, want), "'%s' fails with '%s'", line, want))
-        tap_diag("rc %d: %s", rc, e.msg);
-}
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -251,19 +224,19 @@ int main(void)
     s.out = fopen("/dev/null", "w");
     sc_err e = {{0}};
 
-    must(&s, "set threads 1");
-    must(&s, "set verbose 0");
-    must_fail(&s, "lens 0", "no data loaded");
-    must(&s, "simulate cells=600 genes=120 types=3 batches=2 conditions=2 seed=3 de-prob=0.1");
-    must_fail(&s, "lens 0", "no SAE yet");
-    must(&s, "hvg 80");
-    if (!must(&s, "vae train epochs=25 latent=6") ||
-        !must(&s, "sae train arch=topk k=2 features=12 epochs=25"))
+    cmdt_must(&s, "set threads 1");
+    cmdt_must(&s, "set verbose 0");
+    cmdt_must_fail(&s, "lens 0", "no data loaded");
+    cmdt_must(&s, "simulate cells=600 genes=120 types=3 batches=2 conditions=2 seed=3 de-prob=0.1");
+    cmdt_must_fail(&s, "lens 0", "no SAE yet");
+    cmdt_must(&s, "hvg 80");
+    if (!cmdt_must(&s, "vae train epochs=25 latent=6") ||
+        !cmdt_must(&s, "sae train arch=topk k=2 features=12 epochs=25"))
         return tap_done();
-    must_fail(&s, "lens 12", "out of range");
-    must_fail(&s, "steer 0", "value=X is required");
-    must_fail(&s, "steer 0 value=1e9", "value");
-    must(&s, "lens 0 top=3");
+    cmdt_must_fail(&s, "lens 12", "out of range");
+    cmdt_must_fail(&s, "steer 0", "value=X is required");
+    cmdt_must_fail(&s, "steer 0 value=1e9", "value");
+    cmdt_must(&s, "lens 0 top=3");
 
     insp_ctx *c = NULL;
     const lens_table *t = NULL;
@@ -476,9 +449,9 @@ int main(void)
     free(sel);
 
     /* an SAE on the hidden layer is refused, naming the source */
-    must(&s, "sae train on=vae-hidden arch=topk k=2 features=8 epochs=2");
-    must_fail(&s, "lens 0", "vae-hidden");
-    must_fail(&s, "steer 0 value=0", "on=vae");
+    cmdt_must(&s, "sae train on=vae-hidden arch=topk k=2 features=8 epochs=2");
+    cmdt_must_fail(&s, "lens 0", "vae-hidden");
+    cmdt_must_fail(&s, "steer 0 value=0", "on=vae");
 
     fclose(s.out);
     session_free(&s);
