@@ -16,8 +16,12 @@
 #include "session.h"
 #include "vae_bind.h"
 
-static int feature_id(const cmd_args *a, int32_t nfeat, int32_t *out, sc_err *e)
+/* The inspection state (SAE features built) and the feature named by N. */
+static int feature_arg(session *s, const cmd_args *a, insp_ctx **c, int32_t *out, sc_err *e)
 {
+    if (insp_get(s, INSP_FEAT, c, e) < 0)
+        return -1;
+    const int32_t nfeat = (*c)->feat.nview;
     int64_t n;
     if (arg_parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
         return -1;
@@ -74,10 +78,8 @@ static int print_up_down(FILE *out, const char *const *genes, const double *v, i
 static int cmd_lens(session *s, const cmd_args *a, sc_err *e)
 {
     insp_ctx *c;
-    if (insp_get(s, INSP_FEAT, &c, e) < 0)
-        return -1;
     int32_t j;
-    if (feature_id(a, c->feat.nview, &j, e) < 0)
+    if (feature_arg(s, a, &c, &j, e) < 0)
         return -1;
     const lens_table *t;
     if (lens_get(s, c, &t, e) < 0)
@@ -121,10 +123,8 @@ static int cmd_lens(session *s, const cmd_args *a, sc_err *e)
 static int cmd_steer(session *s, const cmd_args *a, sc_err *e)
 {
     insp_ctx *c;
-    if (insp_get(s, INSP_FEAT, &c, e) < 0)
-        return -1;
     int32_t j;
-    if (feature_id(a, c->feat.nview, &j, e) < 0)
+    if (feature_arg(s, a, &c, &j, e) < 0)
         return -1;
     if (!arg_has(a, "value"))
         return err_set(e, "value=X is required (the activation to clamp feature %d to; "
