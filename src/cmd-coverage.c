@@ -20,6 +20,7 @@
 #include "insp.h"
 #include "sae_bind.h"
 #include "session.h"
+#include "textwrap.h"
 
 
 #define COV_MAX_COLS 64
@@ -147,33 +148,17 @@ out:
 
 /* ---- shared argument handling ---------------------------------------------- */
 
-/* The categorical obs columns, for "give label=COL" messages. */
-static void categorical_names(const sc_dataset *d, char *buf, size_t size)
-{
-    buf[0] = 0;
-    for (int i = 0; i < d->obs.ncols; i++) {
-        if (d->obs.cols[i].kind != SC_COL_CAT)
-            continue;
-        size_t u = strlen(buf);
-        snprintf(buf + u, size - u, "%s%s", u ? ", " : "", d->obs.cols[i].name);
-    }
-    if (!buf[0])
-        snprintf(buf, size, "(none)");
-}
-
 /* Inspection state with features and directions, and the label's index. */
 static int prepare(session *s, const cmd_args *a, insp_ctx **c, int *lab, sc_err *e)
 {
     if (s->data && !arg_has(a, "label")) {
         char names[1024];
-        categorical_names(s->data, names, sizeof names);
+        insp_categorical_names(s->data, names, sizeof names);
         return err_set(e, "which label? give label=COL, one of the categorical obs columns: %s",
                        names);
     }
     if (insp_get(s, INSP_FEAT | INSP_DIR, c, e) < 0)
-        return -1;
-    if (!arg_has(a, "label"))
-        return err_set(e, "which label? give label=COL");
+        return -1; /* without data, that is the message */
     *lab = insp_label(*c, s, arg_str(a, "label"), e);
     return *lab < 0 ? -1 : 0;
 }
@@ -183,18 +168,6 @@ static void read_opts(const cmd_args *a, coverage_opts *o)
     coverage_opts_init(o);
     o->family_max = (int)arg_int(a, "family");
     o->win_margin = arg_real(a, "margin");
-}
-
-/* ---- printing --------------------------------------------------------------- */
-
-static void fit(char *out, size_t size, const char *s, int w)
-{
-    snprintf(out, size, "%s", s);
-    if ((int)strlen(out) > w && w > 2 && (size_t)w < size) {
-        out[w - 2] = '.';
-        out[w - 1] = '.';
-        out[w] = 0;
-    }
 }
 
 static const char *cat_name(const stats_label *l, int32_t k, char *buf, size_t size)
@@ -246,7 +219,7 @@ static void print_table(session *s, const insp_ctx *c, const stats_label *l, con
     for (int32_t k = 0; k < r->ncat; k++) {
         const coverage_row *w = &r->rows[k];
         char nb[64], name[80], fid[16] = "-", did[16] = "-", fam[40], ff[40], df[40];
-        fit(name, sizeof name, cat_name(l, k, nb, sizeof nb), 14);
+        text_fit(name, sizeof name, cat_name(l, k, nb, sizeof nb), 14);
         if (w->npos == 0) {
             fprintf(o, "%-14s %6d | (no cells)\n", name, 0);
             continue;

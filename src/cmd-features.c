@@ -9,22 +9,7 @@
 #include "ftable.h"
 #include "insp.h"
 #include "session.h"
-
-/* s as at most w display columns (ASCII labels assumed; longer UTF-8 is
- * cut by bytes, which is only a cosmetic loss). */
-static void fit(char *out, size_t size, const char *s, int w)
-{
-    size_t n = strlen(s);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, s, n);
-    out[n] = 0;
-    if ((int)n > w && w > 2) {
-        out[w - 2] = '.';
-        out[w - 1] = '.';
-        out[w] = 0;
-    }
-}
+#include "textwrap.h"
 
 static void num(char *buf, size_t size, const char *fmt, double v)
 {
@@ -55,7 +40,7 @@ static int cmd_features(session *s, const cmd_args *a, sc_err *e)
     int64_t top = arg_int(a, "top"), shown = 0;
     const char *pname = t->primary >= 0 ? c->lab[t->lab[t->primary]].name : "label";
     char head_p[16];
-    fit(head_p, sizeof head_p, pname, 10);
+    text_fit(head_p, sizeof head_p, pname, 10);
     fprintf(s->out, "%5s %6s  %-28s %4s %4s %4s  %-10s %4s %5s %5s %-3s %s\n", "id", "dens%",
             "explained by", "F1", "prec", "rec", head_p, "pur", "AUROC", "batU", "",
             genes ? "top genes" : "");
@@ -67,7 +52,7 @@ static int cmd_features(session *s, const cmd_args *a, sc_err *e)
             break;
         shown++;
         char ex[40], f1[8] = "-", pr[8] = "-", rc[8] = "-", pl[16] = "-", pu[8], au[8], bu[8];
-        fit(ex, sizeof ex, r->explanation, 28);
+        text_fit(ex, sizeof ex, r->explanation, 28);
         if (r->expl.col_a >= 0) {
             snprintf(f1, sizeof f1, "%.2f", r->expl.f1.f1);
             snprintf(pr, sizeof pr, "%.2f", r->expl.f1.precision);
@@ -75,7 +60,7 @@ static int cmd_features(session *s, const cmd_args *a, sc_err *e)
         }
         if (t->primary >= 0 && r->pur_cat >= 0) {
             const stats_label *l = &c->lab[t->lab[t->primary]];
-            fit(pl, sizeof pl, l->cats && l->cats[r->pur_cat] ? l->cats[r->pur_cat] : "?", 10);
+            text_fit(pl, sizeof pl, l->cats && l->cats[r->pur_cat] ? l->cats[r->pur_cat] : "?", 10);
         }
         num(pu, sizeof pu, "%.2f", r->purity);
         num(au, sizeof au, "%.2f", r->auroc);

@@ -19,17 +19,10 @@
 /* The inspection state (SAE features built) and the feature named by N. */
 static int feature_arg(session *s, const cmd_args *a, insp_ctx **c, int32_t *out, sc_err *e)
 {
-    if (insp_get(s, INSP_FEAT, c, e) < 0)
-        return -1;
-    const int32_t nfeat = (*c)->feat.nview;
     int64_t n;
-    if (arg_parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
+    if (insp_get(s, INSP_FEAT, c, e) < 0 || arg_parse_id(arg_str(a, "N"), "feature N", &n, e) < 0)
         return -1;
-    if (n < 0 || n >= nfeat)
-        return err_set(e, "feature %lld is out of range: the SAE has %d features (0..%d)",
-                       (long long)n, (int)nfeat, (int)nfeat - 1);
-    *out = (int32_t)n;
-    return 0;
+    return insp_feature(*c, n, out, e);
 }
 
 /* Two columns, genes up (largest positive first) and down (most negative

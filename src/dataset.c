@@ -206,6 +206,30 @@ static int cmp_name_pos(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int names_lookup(const char *const *names, int64_t n, char **index, int64_t nindex, int64_t *out,
+                 sc_err *e)
+{
+    int64_t *ord = sc_calloc(e, (size_t)nindex + 1, sizeof *ord);
+    if (!ord)
+        return -1;
+    for (int64_t v = 0; v < nindex; v++)
+        ord[v] = v;
+    sc_sort_names_stable(ord, nindex, index); /* stable: equal names keep row order */
+    for (int64_t g = 0; g < n; g++) {
+        int64_t lo = 0, hi = nindex;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (strcmp(index[ord[mid]], names[g]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        out[g] = lo < nindex && strcmp(index[ord[lo]], names[g]) == 0 ? ord[lo] : -1;
+    }
+    free(ord);
+    return 0;
+}
+
 void sc_sort_names_stable(int64_t *ord, int64_t n, char **names)
 {
     g_sort_names = names;

@@ -94,6 +94,12 @@ int csr_validate(const sc_csr *m, int64_t nnz, int counts, const char *what, sc_
 /* Sort ord[0..n) (indices into names) by name, ties by index. */
 void sc_sort_names_stable(int64_t *ord, int64_t n, char **names);
 
+/* Row of each of names[0..n) in index[0..nindex) (-1 when absent; the
+ * first row of a name listed twice): out[n].  Sorts the index once and
+ * bisects, so matching genes by name costs O((n + nindex) log nindex). */
+int names_lookup(const char *const *names, int64_t n, char **index, int64_t nindex, int64_t *out,
+                 sc_err *e);
+
 /* Make names unique the way anndata does (second "X" becomes "X-1", ...).
  * Returns the number of names changed. */
 int64_t names_make_unique(char **names, int64_t n, sc_err *e);

@@ -53,15 +53,8 @@ void fview_free(fview *v)
 
 int fview_resolve(insp_ctx *c, int is_dim, int64_t n, char sign, int32_t *view, sc_err *e)
 {
-    if (!is_dim) {
-        if (!c->have_feat)
-            return err_set(e, "no SAE yet; train one with `sae train` or read one with `sae load`");
-        if (n < 0 || n >= c->feat.nview)
-            return err_set(e, "feature %lld is out of range: the SAE has %d features (0..%d)",
-                           (long long)n, (int)c->feat.nview, (int)c->feat.nview - 1);
-        *view = (int32_t)n;
-        return 0;
-    }
+    if (!is_dim)
+        return insp_feature(c, n, view, e);
     if (!c->have_dir)
         return err_set(e, "no latent to inspect; train a VAE (`vae train`) or an SAE first");
     if (n < 0 || n >= c->dir.dims)

@@ -174,14 +174,27 @@ int insp_get(session *s, unsigned need, insp_ctx **out, sc_err *e)
     return 0;
 }
 
-static void cat_names(const insp_ctx *c, char *buf, size_t size)
+int insp_feature(const insp_ctx *c, int64_t n, int32_t *view, sc_err *e)
+{
+    if (!c->have_feat)
+        return err_set(e, "no SAE yet; train one with `sae train` or read one with `sae load`");
+    if (n < 0 || n >= c->feat.nview)
+        return err_set(e, "feature %lld is out of range: the SAE has %d features (0..%d)",
+                       (long long)n, (int)c->feat.nview, (int)c->feat.nview - 1);
+    *view = (int32_t)n;
+    return 0;
+}
+
+void insp_categorical_names(const sc_dataset *d, char *buf, size_t size)
 {
     buf[0] = 0;
-    for (int i = 0; i < c->nlab; i++) {
+    for (int i = 0; i < d->obs.ncols; i++) {
+        if (d->obs.cols[i].kind != SC_COL_CAT)
+            continue;
         size_t u = strlen(buf);
-        snprintf(buf + u, size - u, "%s%s", i ? ", " : "", c->lab[i].name);
+        snprintf(buf + u, size - u, "%s%s", u ? ", " : "", d->obs.cols[i].name);
     }
-    if (!c->nlab)
+    if (!buf[0])
         snprintf(buf, size, "(none)");
 }
 
@@ -191,7 +204,7 @@ int insp_label(const insp_ctx *c, const session *s, const char *col, sc_err *e)
         if (strcmp(c->lab[i].name, col) == 0)
             return i;
     char names[1024];
-    cat_names(c, names, sizeof names);
+    insp_categorical_names(s->data, names, sizeof names);
     int k = frame_find(&s->data->obs, col);
     if (k >= 0)
         err_set(e, "obs column '%s' is not categorical; categorical columns: %s", col, names);

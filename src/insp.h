@@ -63,6 +63,14 @@ int insp_get(session *s, unsigned need, insp_ctx **out, sc_err *e);
  * categorical columns when it is missing or not categorical. */
 int insp_label(const insp_ctx *c, const session *s, const char *col, sc_err *e);
 
+/* Feature n of the SAE as a view of c->feat; -1 with "no SAE yet" or
+ * "feature N is out of range: the SAE has M features (0..M-1)". */
+int insp_feature(const insp_ctx *c, int64_t n, int32_t *view, sc_err *e);
+
+/* "cell_type, batch, condition": the data's categorical obs columns (the
+ * labels, in their order), or "(none)", for messages. */
+void insp_categorical_names(const sc_dataset *d, char *buf, size_t size);
+
 /* The labels named by a comma-separated list (NULL or "": the defaults, every
  * categorical obs column with 2 to 200 categories).  idx: room for nlab. */
 int insp_labels(const insp_ctx *c, const session *s, const char *list, int *idx, int *n,

@@ -137,33 +137,6 @@ static int64_t reference_cell(const vae_bind *b)
     return 0;
 }
 
-/* Row in d's var of each of the n names (-1 when absent; the first of
- * duplicate var names).  Sorted var names and bisection, no hashing. */
-static int match_var(const char *const *names, int64_t n, const sc_dataset *d, int64_t *out,
-                     sc_err *e)
-{
-    int64_t nv = d->X.ncols;
-    int64_t *ord = sc_calloc(e, (size_t)nv + 1, sizeof *ord);
-    if (!ord)
-        return -1;
-    for (int64_t v = 0; v < nv; v++)
-        ord[v] = v;
-    sc_sort_names_stable(ord, nv, d->var.index);
-    for (int64_t g = 0; g < n; g++) {
-        int64_t lo = 0, hi = nv;
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (strcmp(d->var.index[ord[mid]], names[g]) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        out[g] = lo < nv && strcmp(d->var.index[ord[lo]], names[g]) == 0 ? ord[lo] : -1;
-    }
-    free(ord);
-    return 0;
-}
-
 /* Fill t->lfc: decode z0, then z0 + a_j d_j for the live features. */
 static int compute(session *s, const insp_ctx *c, lens_table *t, sc_err *e)
 {
@@ -264,7 +237,7 @@ int lens_get(session *s, insp_ctx *c, const lens_table **out, sc_err *e)
     t->lfc = sc_calloc(e, (size_t)t->nfeat * (size_t)t->ngenes + 1, sizeof *t->lfc);
     t->typical = sc_calloc(e, (size_t)t->nfeat + 1, sizeof *t->typical);
     if (!t->var_index || !t->lfc || !t->typical ||
-        match_var(t->genes, t->ngenes, s->data, t->var_index, e) < 0) {
+        names_lookup(t->genes, t->ngenes, s->data->var.index, s->data->X.ncols, t->var_index, e) < 0) {
         lens_free(t);
         return -1;
     }
@@ -286,7 +259,7 @@ int lens_varm(const lens_table *t, const sc_dataset *d, float **out, sc_err *e)
     size_t cnt = (size_t)nv * (size_t)t->nfeat;
     float *M = sc_calloc(e, cnt ? cnt : 1, sizeof *M);
     int64_t *row = sc_calloc(e, (size_t)t->ngenes + 1, sizeof *row);
-    if (!M || !row || match_var(t->genes, t->ngenes, d, row, e) < 0) {
+    if (!M || !row || names_lookup(t->genes, t->ngenes, d->var.index, d->X.ncols, row, e) < 0) {
         free(M);
         free(row);
         return -1;
@@ -358,9 +331,9 @@ int lens_steer(session *s, int32_t feat, double value, lens_steer_res *out, sc_e
     insp_ctx *c;
     if (insp_get(s, INSP_FEAT | INSP_DIR, &c, e) < 0)
         return -1;
-    if (feat < 0 || feat >= c->feat.nview)
-        return err_set(e, "feature %d is out of range: the SAE has %d features (0..%d)",
-                       (int)feat, (int)c->feat.nview, (int)c->feat.nview - 1);
+    int32_t view;
+    if (insp_feature(c, feat, &view, e) < 0)
+        return -1;
     if (!isfinite(value))
         return err_set(e, "value=%g: expected a finite number", value);
     if (strcmp(c->dir_source, "vae") != 0)

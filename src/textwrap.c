@@ -44,3 +44,17 @@ void wrap_print(FILE *out, const char *text, int indent, int width)
     if (col)
         fputc('\n', out);
 }
+
+void text_fit(char *out, size_t size, const char *s, int w)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+    if ((int)n > w && w > 2) {
+        out[w - 2] = '.';
+        out[w - 1] = '.';
+        out[w] = 0;
+    }
+}

@@ -152,32 +152,20 @@ int vbind_attach(vae_bind *b, const sc_dataset *d, sc_err *e)
         col_of[j] = -1;
     int64_t missing = 0;
     const char *first_missing = NULL;
-    {
-        /* hash-free match: sort var names once */
-        int64_t *ord = sc_calloc(e, (size_t)d->X.ncols + 1, sizeof *ord);
-        if (!ord) {
-            free(col_of);
-            return -1;
-        }
-        for (int64_t j = 0; j < d->X.ncols; j++)
-            ord[j] = j;
-        sc_sort_names_stable(ord, d->X.ncols, d->var.index);
-        for (int64_t k = 0; k < b->ngenes; k++) {
-            int64_t lo = 0, hi = d->X.ncols;
-            while (lo < hi) {
-                int64_t mid = (lo + hi) / 2;
-                if (strcmp(d->var.index[ord[mid]], b->genes[k]) < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo < d->X.ncols && strcmp(d->var.index[ord[lo]], b->genes[k]) == 0)
-                col_of[ord[lo]] = (int32_t)k;
-            else if (missing++ == 0)
-                first_missing = b->genes[k];
-        }
-        free(ord);
+    int64_t *row = sc_calloc(e, (size_t)b->ngenes + 1, sizeof *row);
+    if (!row || names_lookup((const char *const *)b->genes, b->ngenes, d->var.index, d->X.ncols,
+                             row, e) < 0) {
+        free(row);
+        free(col_of);
+        return -1;
     }
+    for (int64_t k = 0; k < b->ngenes; k++) {
+        if (row[k] >= 0)
+            col_of[row[k]] = (int32_t)k;
+        else if (missing++ == 0)
+            first_missing = b->genes[k];
+    }
+    free(row);
     if (missing) {
         free(col_of);
         return err_set(e, "the data lacks %lld of the model's %lld genes (e.g. %s)",
