@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "progress.h"
 #include "sae_bind.h"
+#include "sae_metrics.h"
 #include "session.h"
 #include "textplot.h"
 
@@ -42,13 +43,9 @@ static int plot_density(session *s, const cmd_args *a, sc_err *e)
     double *freq = sc_calloc(e, (size_t)m, sizeof *freq);
     if (!freq)
         return -1;
-    for (int64_t q = 0; q < f->indptr[f->nrows]; q++)
-        freq[f->indices[q]] += 1.0 / (double)f->nrows;
-    int64_t never = 0, dense = 0;
-    for (int j = 0; j < m; j++) {
-        never += freq[j] == 0;
-        dense += freq[j] > b->m->cfg.dense_frac;
-    }
+    sae_csr_density(f, freq);
+    int64_t never, dense;
+    sae_dead_dense(freq, m, b->m->cfg.dense_frac, &never, &dense);
     tp_grid *g = tp_grid_new((int)arg_int(a, "width"), (int)arg_int(a, "height"),
                              tp_charset_from_locale(), e);
     int rc = -1;

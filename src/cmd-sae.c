@@ -220,31 +220,17 @@ static int cmd_sae_sweep(session *s, const cmd_args *a, sc_err *e)
         if (rc < 0)
             break;
         /* measured on every cell, as `sae eval` does */
-        sae_csr *f = &b->acts;
-        double *freq = sc_calloc(e, (size_t)b->m->m, sizeof *freq);
-        float *Xh = sc_calloc(e, (size_t)n * (size_t)d, sizeof *Xh);
-        sae_eval ev;
-        if (!freq || !Xh || sae_decode(b->m, f, Xh, e) < 0 || sae_eval_init(&ev, d, e) < 0) {
+        sae_measure ms;
+        if (sae_measure_all(b->m, X, n, &b->acts, &ms, e) < 0) {
             rc = -1;
         } else {
-            sae_eval_add(&ev, X, Xh, (int)n, f->indptr[n]);
-            for (int64_t q = 0; q < f->indptr[n]; q++)
-                freq[f->indices[q]] += 1.0 / (double)n;
-            int64_t nd = 0, nD = 0;
-            for (int j = 0; j < b->m->m; j++) {
-                nd += freq[j] == 0;
-                nD += freq[j] > b->m->cfg.dense_frac;
-            }
-            l0[i] = sae_eval_l0(&ev);
-            fvu[i] = sae_eval_fvu(&ev);
-            dead[i] = (double)nd / b->m->m;
-            dense[i] = (double)nD / b->m->m;
+            l0[i] = ms.l0;
+            fvu[i] = ms.fvu;
+            dead[i] = (double)ms.dead / b->m->m;
+            dense[i] = (double)ms.dense / b->m->m;
             rec[i] = b->recovered.recovered;
-            sae_eval_free(&ev);
             done++;
         }
-        free(freq);
-        free(Xh);
         int stopped = b->m->fit.stopped;
         sae_bind_free(b);
         free(b);
@@ -302,56 +288,40 @@ static int cmd_sae_eval(session *s, const cmd_args *a, sc_err *e)
         free(X);
         return err_set(e, "the SAE expects %d input dimensions, %s has %d", b->m->d, b->source, d);
     }
-    float *Xh = sc_calloc(e, (size_t)n * (size_t)d, sizeof *Xh);
     sae_csr f = {0};
-    sae_eval ev;
-    int rc = -1;
-    if (Xh && sae_encode(b->m, X, n, &f, e) == 0 && sae_decode(b->m, &f, Xh, e) == 0 &&
-        sae_eval_init(&ev, d, e) == 0) {
-        sae_eval_add(&ev, X, Xh, (int)n, f.indptr[n]);
-        double *freq = sc_calloc(e, (size_t)b->m->m, sizeof *freq);
-        int64_t dead = 0, dense = 0;
-        if (freq) {
-            for (int64_t q = 0; q < f.indptr[n]; q++)
-                freq[f.indices[q]] += 1.0 / (double)n;
-            for (int j = 0; j < b->m->m; j++) {
-                dead += freq[j] == 0;
-                dense += freq[j] > b->m->cfg.dense_frac;
-            }
-            fprintf(s->out, "cells        %lld (input %s, %d dimensions)\n", (long long)n,
-                    b->source, d);
-            fprintf(s->out, "features     %d (%s)\n", b->m->m, sae_arch_name(b->m->cfg.arch));
-            fprintf(s->out, "L0           %.3f active features per cell\n", sae_eval_l0(&ev));
-            fprintf(s->out, "FVU          %.4f of the input's variance left unexplained\n",
-                    sae_eval_fvu(&ev));
-            fprintf(s->out, "MSE          %.5g per dimension\n", sae_eval_mse(&ev, 1));
-            fprintf(s->out, "dead         %.1f%% (%lld features never fire on these cells)\n",
-                    100.0 * (double)dead / b->m->m, (long long)dead);
-            fprintf(s->out, "dense        %.1f%% (%lld features fire on more than %.0f%% of cells)\n",
-                    100.0 * (double)dense / b->m->m, (long long)dense,
-                    100 * b->m->cfg.dense_frac);
-            rc = 0;
-            if (sae_input_is_vae(b->source) && s->vae && s->vae->m) {
-                recover_ctx rcx;
-                sae_recovered r;
-                rc = recover_init(&rcx, s->vae, b->source, X, n, d, e);
-                if (rc == 0) {
-                    rc = recover_measure(&rcx, b->m, &r, e);
-                    recover_free(&rcx);
-                }
-                if (rc == 0) {
-                    b->recovered = r;
-                    fprintf(s->out, "recovered    %.1f%% of the VAE's reconstruction (NLL clean "
-                                    "%.2f, through the SAE %.2f, mean-ablated %.2f; %lld cells)\n",
-                            100 * r.recovered, r.clean, r.sae, r.ablated, (long long)r.ncells);
-                }
-            }
-        }
-        free(freq);
-        sae_eval_free(&ev);
-    }
+    sae_measure ms;
+    int rc = sae_encode(b->m, X, n, &f, e);
+    if (rc == 0)
+        rc = sae_measure_all(b->m, X, n, &f, &ms, e);
     sae_csr_free(&f);
-    free(Xh);
+    if (rc == 0) {
+        fprintf(s->out, "cells        %lld (input %s, %d dimensions)\n", (long long)n, b->source,
+                d);
+        fprintf(s->out, "features     %d (%s)\n", b->m->m, sae_arch_name(b->m->cfg.arch));
+        fprintf(s->out, "L0           %.3f active features per cell\n", ms.l0);
+        fprintf(s->out, "FVU          %.4f of the input's variance left unexplained\n", ms.fvu);
+        fprintf(s->out, "MSE          %.5g per dimension\n", ms.mse);
+        fprintf(s->out, "dead         %.1f%% (%lld features never fire on these cells)\n",
+                100.0 * (double)ms.dead / b->m->m, (long long)ms.dead);
+        fprintf(s->out, "dense        %.1f%% (%lld features fire on more than %.0f%% of cells)\n",
+                100.0 * (double)ms.dense / b->m->m, (long long)ms.dense,
+                100 * b->m->cfg.dense_frac);
+    }
+    if (rc == 0 && sae_input_is_vae(b->source) && s->vae && s->vae->m) {
+        recover_ctx rcx;
+        sae_recovered r;
+        rc = recover_init(&rcx, s->vae, b->source, X, n, d, e);
+        if (rc == 0) {
+            rc = recover_measure(&rcx, b->m, &r, e);
+            recover_free(&rcx);
+        }
+        if (rc == 0) {
+            b->recovered = r;
+            fprintf(s->out, "recovered    %.1f%% of the VAE's reconstruction (NLL clean %.2f, "
+                            "through the SAE %.2f, mean-ablated %.2f; %lld cells)\n",
+                    100 * r.recovered, r.clean, r.sae, r.ablated, (long long)r.ncells);
+        }
+    }
     free(X);
     return rc;
 }

@@ -112,6 +112,47 @@ int sae_density(const sae_model *M, const float *X, int64_t n, double *freq, sc_
     return 0;
 }
 
+void sae_csr_density(const sae_csr *f, double *freq)
+{
+    memset(freq, 0, (size_t)f->ncols * sizeof *freq);
+    for (int64_t t = 0; t < f->indptr[f->nrows]; t++)
+        freq[f->indices[t]] += 1; /* counts: exact in double */
+    for (int32_t j = 0; j < f->ncols; j++)
+        freq[j] = f->nrows > 0 ? freq[j] / (double)f->nrows : 0;
+}
+
+void sae_dead_dense(const double *freq, int m, double frac, int64_t *dead, int64_t *dense)
+{
+    *dead = *dense = 0;
+    for (int j = 0; j < m; j++) {
+        *dead += freq[j] == 0;
+        *dense += freq[j] > frac;
+    }
+}
+
+int sae_measure_all(const sae_model *M, const float *X, int64_t n, const sae_csr *f,
+                    sae_measure *out, sc_err *e)
+{
+    memset(out, 0, sizeof *out);
+    float *Xh = sc_calloc(e, (size_t)n * (size_t)M->d + 1, sizeof *Xh);
+    double *freq = Xh ? sc_calloc(e, (size_t)M->m, sizeof *freq) : NULL;
+    sae_eval ev;
+    int rc = -1;
+    if (freq && sae_decode(M, f, Xh, e) == 0 && sae_eval_init(&ev, M->d, e) == 0) {
+        sae_eval_add(&ev, X, Xh, (int)n, f->indptr[n]);
+        out->l0 = sae_eval_l0(&ev);
+        out->fvu = sae_eval_fvu(&ev);
+        out->mse = sae_eval_mse(&ev, 1);
+        sae_eval_free(&ev);
+        sae_csr_density(f, freq);
+        sae_dead_dense(freq, M->m, M->cfg.dense_frac, &out->dead, &out->dense);
+        rc = 0;
+    }
+    free(freq);
+    free(Xh);
+    return rc;
+}
+
 void sae_density_hist(const double *freq, int m, double lo, double hi, int nbins, int64_t *counts,
                       int64_t *never)
 {

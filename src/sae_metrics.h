@@ -36,6 +36,21 @@ double sae_eval_l0(const sae_eval *ev);
 double sae_dead_share(const int64_t *since_fired, int m, int64_t window);
 double sae_dense_share(const int64_t *fired, int m, int64_t ncells, double frac);
 
+/* Firing frequency of every feature from activations already computed
+ * (f: cells x features): freq[f->ncols]. */
+void sae_csr_density(const sae_csr *f, double *freq);
+/* Features that never fire, and that fire on more than frac of the cells. */
+void sae_dead_dense(const double *freq, int m, double frac, int64_t *dead, int64_t *dense);
+
+/* An SAE measured on every cell of its input X (n x d) with its
+ * activations f there: what `sae eval` and `sae sweep` report. */
+typedef struct sae_measure {
+    double l0, fvu, mse;   /* mse per dimension, input units */
+    int64_t dead, dense;   /* features (dense: more than cfg.dense_frac of cells) */
+} sae_measure;
+int sae_measure_all(const sae_model *M, const float *X, int64_t n, const sae_csr *f,
+                    sae_measure *out, sc_err *e);
+
 /* Firing frequency of every feature over n cells (inference mode): freq[m]. */
 int sae_density(const sae_model *M, const float *X, int64_t n, double *freq, sc_err *e);
 /* Histogram of log10(freq) over nbins equal bins of [lo, hi) (values below

@@ -126,6 +126,60 @@ static void planted_cfg(sae_config *c, sae_arch arch)
 /* The fitted encoder scale at initialisation: on a 10-d input with k = 8 the
  * transpose start overshoots; after one epoch the fitted start must be
  * clearly better, and equal-or-better FVU must come with the same L0. */
+/* Density, dead and dense counts and the all-cells measure from a CSR of
+ * activations (what `sae eval`, `sae sweep` and `plot density` print),
+ * against counts made by hand. */
+static void test_measure_from_csr(void)
+{
+    /* 10 cells x 4 features: feature 0 on 1 cell (exactly the 10 % dense
+     * bound, so not dense), 1 on 2 cells, 2 never, 3 on every cell */
+    int64_t indptr[11];
+    int32_t idx[13];
+    float val[13];
+    int64_t w = 0;
+    for (int i = 0; i < 10; i++) {
+        indptr[i] = w;
+        if (i == 4) {
+            idx[w] = 0;
+            val[w++] = 1;
+        }
+        if (i == 2 || i == 7) {
+            idx[w] = 1;
+            val[w++] = 2;
+        }
+        idx[w] = 3;
+        val[w++] = 0.5f;
+    }
+    indptr[10] = w;
+    sae_csr f = {10, 4, indptr, idx, val};
+    double freq[4];
+    sae_csr_density(&f, freq);
+    tap_ok(freq[0] == 0.1 && freq[1] == 0.2 && freq[2] == 0 && freq[3] == 1,
+           "density from the CSR: %g %g %g %g (0.1 0.2 0 1)", freq[0], freq[1], freq[2], freq[3]);
+    int64_t dead, dense;
+    sae_dead_dense(freq, 4, 0.1, &dead, &dense);
+    tap_ok(dead == 1 && dense == 2, "dead %lld (1), dense %lld (2; 10 %% exactly is not dense)",
+           (long long)dead, (long long)dense);
+
+    sc_err e = {{0}};
+    sae_config c;
+    sae_config_init(&c, SAE_TOPK);
+    c.features = 4;
+    c.k = 2;
+    sae_model *M = NULL;
+    float X[10 * 3];
+    for (int q = 0; q < 30; q++)
+        X[q] = (float)((q * 7) % 5) - 2;
+    sae_measure ms;
+    int ok = sae_config_resolve(&c, 3, &e) == 0 && sae_create(&M, 3, &c, &e) == 0 &&
+             sae_measure_all(M, X, 10, &f, &ms, &e) == 0;
+    tap_ok(ok && ms.l0 == 1.3 && ms.dead == 1 && ms.dense == 2 && isfinite(ms.fvu) &&
+               ms.fvu > 0 && isfinite(ms.mse),
+           "sae_measure_all: L0 %g (13 activations / 10 cells), dead %lld, dense %lld %s",
+           ms.l0, (long long)ms.dead, (long long)ms.dense, e.msg);
+    sae_free(M);
+}
+
 static void test_fit_enc_scale(void)
 {
     sc_err e = {{0}};
@@ -607,6 +661,7 @@ int main(void)
     test_refusals();
     test_topk_recovery_and_peer();
     test_fit_enc_scale();
+    test_measure_from_csr();
     test_other_archs();
     test_determinism();
     test_stop_and_nan();
