@@ -242,12 +242,15 @@ static int top_genes(session *s, insp_ctx *c, ftable *t, sc_err *e)
     if (G->ncells != n)
         return err_set(e, "expression has %lld cells, the activations %lld",
                        (long long)G->ncells, (long long)n);
-    /* the activations by cell, and each feature's mean and sd over all cells */
-    int64_t nnz = F->ptr[nf];
-    int64_t *cptr = sc_calloc(e, (size_t)n + 1, sizeof *cptr);
-    int32_t *cfeat = cptr ? sc_calloc(e, (size_t)(nnz ? nnz : 1), sizeof *cfeat) : NULL;
-    float *cval = cfeat ? sc_calloc(e, (size_t)(nnz ? nnz : 1), sizeof *cval) : NULL;
-    double *ma = cval ? sc_calloc(e, (size_t)nf + 1, sizeof *ma) : NULL;
+    /* the activations by cell: the SAE's own CSR, which the feature source
+     * was built from (insp_get checked that it covers these cells; its
+     * stored zeros, if any, add nothing) */
+    const sae_csr *A = &s->sae->acts;
+    const int64_t *cptr = A->indptr;
+    const int32_t *cfeat = A->indices;
+    const float *cval = A->data;
+    /* each feature's mean and sd over all cells */
+    double *ma = sc_calloc(e, (size_t)nf + 1, sizeof *ma);
     double *sa = ma ? sc_calloc(e, (size_t)nf + 1, sizeof *sa) : NULL;
     int nthr = 1;
 #ifdef _OPENMP
@@ -255,25 +258,9 @@ static int top_genes(session *s, insp_ctx *c, ftable *t, sc_err *e)
 #endif
     gtop *tops = sa ? sc_calloc(e, (size_t)nthr * (size_t)nf * FTABLE_TOP_GENES + 1, sizeof *tops)
                     : NULL;
+    int rc = -1;
     if (!tops)
-        goto oom;
-    for (int64_t k = 0; k < nnz; k++)
-        cptr[F->cell[k] + 1]++;
-    for (int64_t i = 0; i < n; i++)
-        cptr[i + 1] += cptr[i];
-    {
-        int64_t *fill = sc_calloc(e, (size_t)n + 1, sizeof *fill);
-        if (!fill)
-            goto oom;
-        memcpy(fill, cptr, (size_t)n * sizeof *fill);
-        for (int32_t f = 0; f < nf; f++)
-            for (int64_t k = F->ptr[f]; k < F->ptr[f + 1]; k++) {
-                int64_t at = fill[F->cell[k]]++;
-                cfeat[at] = f;
-                cval[at] = F->val[k];
-            }
-        free(fill);
-    }
+        goto out;
     for (int32_t f = 0; f < nf; f++) {
         double sum = 0, ss;
         int64_t m = F->ptr[f + 1] - F->ptr[f];
@@ -327,7 +314,7 @@ static int top_genes(session *s, insp_ctx *c, ftable *t, sc_err *e)
         free(acc);
     }
     if (failed)
-        goto oom;
+        goto out;
     for (int32_t f = 0; f < nf; f++) {
         gtop best[FTABLE_TOP_GENES];
         for (int k = 0; k < FTABLE_TOP_GENES; k++)
@@ -346,22 +333,13 @@ static int top_genes(session *s, insp_ctx *c, ftable *t, sc_err *e)
                      s->data->var.index[best[k].g]);
         }
     }
-    free(cptr);
-    free(cfeat);
-    free(cval);
-    free(ma);
-    free(sa);
-    free(tops);
     t->with_genes = 1;
-    return 0;
-oom:
-    free(cptr);
-    free(cfeat);
-    free(cval);
+    rc = 0;
+out:
     free(ma);
     free(sa);
     free(tops);
-    return err_set(e, "out of memory for the feature table's top genes");
+    return rc < 0 ? err_set(e, "out of memory for the feature table's top genes") : 0;
 }
 
 int ftable_get(session *s, insp_ctx *c, const char *labels, int with_genes, const ftable **out,
