@@ -76,8 +76,9 @@ int recover_measure(recover_ctx *c, const sae_model *m, sae_recovered *out, sc_e
                        c->d);
     if (sae_reconstruct(m, c->X, c->ncells, c->V, e) < 0)
         return -1;
-    double nll;
-    if (vae_eval_given(c->vb->m, &c->vd, c->cells, c->ncells, c->from, c->V, &nll, e) < 0)
+    double nll; /* recover_init checked the data and cells */
+    if (vae_eval_given_checked(c->vb->m, &c->vd, c->cells, c->ncells, c->from, c->V, &nll, e) <
+        0)
         return -1;
     out->ncells = c->ncells;
     out->clean = c->clean;

@@ -554,6 +554,12 @@ int vae_eval_given(vae_model *m, const vae_data *d, const int64_t *cells, int64_
 {
     if (vae_check_data(m, d, NULL, NULL, e) < 0 || check_cells(d, cells, n, e) < 0)
         return -1;
+    return vae_eval_given_checked(m, d, cells, n, from, V, nll, e);
+}
+
+int vae_eval_given_checked(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                           vae_given from, const float *V, double *nll, sc_err *e)
+{
     const int Bmax = m->cfg.batch_size;
     double rec = 0;
     int blas = sc_blas_single();

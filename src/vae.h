@@ -204,6 +204,11 @@ typedef enum vae_given { VAE_FROM_Z, VAE_FROM_HIDDEN } vae_given;
  * measured against. */
 int vae_eval_given(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
                    vae_given from, const float *V, double *nll, sc_err *e);
+/* The same without checking d and cells again: for a caller that measures
+ * the same cells repeatedly (loss recovered every epoch), after one
+ * vae_eval_given has checked them; the data check reads every count. */
+int vae_eval_given_checked(vae_model *m, const vae_data *d, const int64_t *cells, int64_t n,
+                           vae_given from, const float *V, double *nll, sc_err *e);
 
 /* Expected expression proportions px_scale (softmax output, rows sum to 1)
  * decoded from latents Z (n x L) with the covariates of cells[i] (NULL:
